@@ -1,0 +1,2 @@
+/** Schema checks shared by the tabular stages. */
+package io.sparkfast.tabular.util;
