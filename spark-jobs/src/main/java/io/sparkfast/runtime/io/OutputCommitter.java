@@ -1,0 +1,120 @@
+package io.sparkfast.runtime.io;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.UUID;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Makes a job's output directory appear atomically, on any Hadoop file system (local, HDFS, S3A).
+ *
+ * <p>The job writes everything under {@link #workDir()}, a hidden sibling of the final directory. {@link #commit()}
+ * writes {@code _SUCCESS}, moves any previous result aside, renames the new one into place and deletes the old one,
+ * so a re-run with the same output replaces it cleanly. {@link #abort()} deletes the work directory and leaves any
+ * previous result untouched. Readers that wait for {@code _SUCCESS} never see a half-written result.
+ */
+public final class OutputCommitter implements AutoCloseable {
+
+  private static final Logger logger = LoggerFactory.getLogger(OutputCommitter.class);
+
+  private final FileSystem fs;
+  private final Path target;
+  private final Path work;
+  private boolean committed;
+
+  private OutputCommitter(FileSystem fs, Path target, Path work) {
+    this.fs = fs;
+    this.target = target;
+    this.work = work;
+  }
+
+  /** Opens a committer for the final directory {@code out}; creates the work directory. */
+  public static OutputCommitter open(String out, Configuration hadoopConf) throws IOException {
+    Path target = new Path(out);
+    FileSystem fs = target.getFileSystem(hadoopConf);
+    target = fs.makeQualified(target);
+    if (fs.exists(target) && fs.getFileStatus(target).isFile()) {
+      throw new IllegalArgumentException("--out " + out + " is an existing file; give a directory path");
+    }
+    Path parent = target.getParent();
+    if (parent != null && !fs.exists(parent) && !fs.mkdirs(parent)) {
+      throw new IOException("cannot create the parent directory of --out: " + parent);
+    }
+    Path work = new Path(parent, "." + target.getName() + ".tmp-" + UUID.randomUUID());
+    if (!fs.mkdirs(work)) {
+      throw new IOException("cannot create the work directory " + work + " (check permissions on " + parent + ")");
+    }
+    return new OutputCommitter(fs, target, work);
+  }
+
+  /** Where the job writes its outputs until {@link #commit()}. */
+  public Path workDir() {
+    return work;
+  }
+
+  /** A path inside the work directory. */
+  public String path(String relative) {
+    return new Path(work, relative).toString();
+  }
+
+  /** Writes a small text file (JSON, CSV) inside the work directory. */
+  public void writeText(String relative, String text) throws IOException {
+    try (OutputStream os = fs.create(new Path(work, relative), true)) {
+      os.write(text.getBytes(StandardCharsets.UTF_8));
+    }
+  }
+
+  /** Writes a small binary file (a PNG) inside the work directory. */
+  public void writeBytes(String relative, byte[] bytes) throws IOException {
+    try (OutputStream os = fs.create(new Path(work, relative), true)) {
+      os.write(bytes);
+    }
+  }
+
+  /** Writes {@code _SUCCESS} and swaps the work directory into place, replacing any previous result. */
+  public void commit() throws IOException {
+    fs.create(new Path(work, "_SUCCESS"), true).close();
+    Path old = null;
+    if (fs.exists(target)) {
+      old = new Path(target.getParent(), "." + target.getName() + ".old-" + UUID.randomUUID());
+      if (!fs.rename(target, old)) {
+        throw new IOException("cannot move the previous result " + target + " aside");
+      }
+    }
+    if (!fs.rename(work, target)) {
+      if (old != null) {
+        fs.rename(old, target);
+      }
+      throw new IOException("cannot rename " + work + " to " + target);
+    }
+    committed = true;
+    if (old != null && !fs.delete(old, true)) {
+      logger.warn("Could not delete the previous result moved to {}", old);
+    }
+    logger.info("Committed output {}", target);
+  }
+
+  /** Deletes the work directory; a previous result stays as it was. */
+  public void abort() {
+    try {
+      if (fs.exists(work)) {
+        fs.delete(work, true);
+      }
+    } catch (IOException e) {
+      logger.warn("Could not delete the work directory {}: {}", work, e.toString());
+    }
+  }
+
+  /** Aborts unless committed. */
+  @Override
+  public void close() {
+    if (!committed) {
+      abort();
+    }
+  }
+}

@@ -1,0 +1,2 @@
+/** Training/validation splits made before any statistics are learned. */
+package io.sparkfast.tabular.split;
