@@ -1,0 +1,249 @@
+package io.sparkfast.jobs.tabular;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sparkfast.jobs.CliRun;
+import io.sparkfast.jobs.ExitCodes;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** End-to-end runs of {@code sparkfast tabular} on generated fixtures, and its handling of bad input. */
+class TabularJobTest {
+
+  @TempDir static Path dir;
+  static Path flights;
+  static Path titanic;
+  static Path flightsConf;
+  static Path titanicConf;
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  @BeforeAll
+  static void fixtures() throws IOException {
+    // Flights-like JSON: 30 days, delay driven by hour and origin, plus noise.
+    Random r = new Random(7);
+    StringBuilder sb = new StringBuilder("[");
+    String[] origins = {"SFO", "LAX", "ORD", "JFK"};
+    for (int i = 0; i < 480; i++) {
+      int day = 1 + i % 30;
+      int hour = 6 + r.nextInt(16);
+      String origin = origins[r.nextInt(origins.length)];
+      int delay = (hour - 6) * 3 + (origin.equals("ORD") ? 25 : 0) + r.nextInt(10) - 5;
+      sb.append(i == 0 ? "" : ",").append(String.format(Locale.ROOT,
+          "{\"date\":\"2001/01/%02d %02d:%02d\",\"delay\":%d,\"distance\":%d,\"origin\":\"%s\",\"destination\":\"%s\"}",
+          day, hour, r.nextInt(60), delay, 100 + r.nextInt(2000), origin, origins[(i + 1) % 4]));
+    }
+    flights = Files.writeString(dir.resolve("flights.json"), sb.append("]").toString());
+    // Titanic-like CSV: survival driven by sex and class.
+    StringBuilder csv = new StringBuilder("row_id,pclass,survived,sex,age,fare\n");
+    for (int i = 0; i < 400; i++) {
+      int pclass = 1 + r.nextInt(3);
+      String sex = r.nextBoolean() ? "female" : "male";
+      double p = (sex.equals("female") ? 0.75 : 0.2) + (pclass == 1 ? 0.15 : 0);
+      csv.append(i).append(',').append(pclass).append(',').append(r.nextDouble() < p ? 1 : 0).append(',')
+          .append(sex).append(',').append(i % 9 == 0 ? "" : String.valueOf(1 + r.nextInt(70))).append(',')
+          .append(String.format(Locale.ROOT, "%.2f", 5 + r.nextDouble() * (4 - pclass) * 30)).append('\n');
+    }
+    titanic = Files.writeString(dir.resolve("titanic.csv"), csv.toString());
+    flightsConf = Files.writeString(dir.resolve("flights.conf"), String.join("\n",
+        "input.path = \"" + flights + "\"",
+        "target = delay",
+        "exclude = [date]",
+        "split { type = time, column = date, dateFormat = \"yyyy/MM/dd HH:mm\", validFraction = 0.2 }",
+        "pipeline = [",
+        "  { stage = SQLTransformer, params { statement = \"SELECT *, hour(to_timestamp(date, 'yyyy/MM/dd HH:mm')) AS hour FROM __THIS__\" } }",
+        "  { stage = StringIndexer, params { inputCol = origin, outputCol = origin_idx, handleInvalid = keep } }",
+        "]",
+        "model { numTrees = 5, maxBins = 32 }",
+        "outOfDomain = true",
+        "importance.dropThreshold = 0.05",
+        "plots { partialDependence = [hour], pdSampleSize = 50, pdGridSize = 5 }"));
+    titanicConf = Files.writeString(dir.resolve("titanic.conf"), String.join("\n",
+        "input.path = \"" + titanic + "\"",
+        "target = survived",
+        "task = classification",
+        "keyColumns = [row_id]",
+        "split { type = random, validFraction = 0.25, seed = 42 }",
+        "pipeline = [ { stage = StringIndexer, params { inputCol = sex, outputCol = sex_idx } },",
+        "  { stage = Imputer, params { inputCols = [age], outputCols = [age_filled] } } ]",
+        "features = [pclass, sex_idx, age_filled, fare]",
+        "model { numTrees = 10 }"));
+  }
+
+  @AfterAll
+  static void stopSpark() {
+    SparkSession.getActiveSession().foreach(s -> {
+      s.stop();
+      return null;
+    });
+  }
+
+  private static String[] args(Path conf, Path out, String... extra) {
+    List<String> a = new ArrayList<>(List.of("tabular", "--master", "local[2]", "--conf", conf.toString(),
+        "--out", out.toString()));
+    a.addAll(Arrays.asList(extra));
+    return a.toArray(new String[0]);
+  }
+
+  @Test
+  void regressionRunWritesModelMetricsAndPlots() throws Exception {
+    Path out = dir.resolve("out-reg");
+    CliRun run = CliRun.of(args(flightsConf, out));
+    assertEquals(ExitCodes.OK, run.exitCode(), run.err());
+    JsonNode m = JSON.readTree(out.resolve("metrics.json").toFile());
+    for (String k : List.of("rmse", "mae", "r2")) {
+      assertTrue(m.get("valid").has(k) && m.get("baseline").has(k), k);
+    }
+    // The delay depends strongly on hour and origin: the forest must clearly beat the mean.
+    assertTrue(m.get("valid").get("rmse").asDouble() < 0.8 * m.get("baseline").get("rmse").asDouble(), m.toString());
+    assertEquals(480, m.get("rows").get("train").asLong() + m.get("rows").get("valid").asLong());
+    assertTrue(m.get("out_of_domain").get("auc").asDouble() >= 0.0);
+    assertTrue(m.get("drop_low_importance").get("kept").size() >= 1);
+    assertTrue(Files.exists(out.resolve("_SUCCESS")));
+    for (String png : List.of("importance.png", "pd_hour.png")) {
+      byte[] head = Arrays.copyOf(Files.readAllBytes(out.resolve(png)), 4);
+      assertArrayEquals(new byte[] {(byte) 0x89, 'P', 'N', 'G'}, head, png);
+    }
+    List<String> imp = Files.readAllLines(out.resolve("importance.csv"));
+    assertEquals("feature,importance", imp.get(0));
+    double prev = Double.MAX_VALUE;
+    for (String line : imp.subList(1, imp.size())) {
+      double v = Double.parseDouble(line.split(",")[1]);
+      assertTrue(v <= prev, "importance.csv is sorted");
+      prev = v;
+    }
+    // The saved pipeline reproduces the raw-input -> prediction path.
+    SparkSession spark = SparkSession.active();
+    PipelineModel model = PipelineModel.load(out.resolve("model").toString());
+    Dataset<Row> scored = model.transform(spark.read().json(flights.toString()));
+    assertEquals(480, scored.filter("prediction IS NOT NULL").count());
+    assertEquals(m.get("rows").get("valid").asLong(), spark.read().parquet(out.resolve("predictions").toString()).count());
+    try (Stream<Path> s = Files.list(dir)) {
+      assertTrue(s.noneMatch(p -> p.getFileName().toString().contains(".tmp-")), "no work directory left behind");
+    }
+  }
+
+  @Test
+  void classificationRunReportsAccuracyAucAndBaseline() throws Exception {
+    Path out = dir.resolve("out-cls");
+    CliRun run = CliRun.of(args(titanicConf, out));
+    assertEquals(ExitCodes.OK, run.exitCode(), run.err());
+    JsonNode m = JSON.readTree(out.resolve("metrics.json").toFile());
+    for (String k : List.of("accuracy", "error_rate", "auc", "log_loss")) {
+      assertTrue(m.get("valid").has(k) && m.get("baseline").has(k), k);
+    }
+    assertEquals(1.0, m.get("valid").get("accuracy").asDouble() + m.get("valid").get("error_rate").asDouble(), 1e-9);
+    assertEquals(0.5, m.get("baseline").get("auc").asDouble(), 1e-9);
+    assertTrue(m.get("valid").get("auc").asDouble() > 0.7, m.toString());
+    Dataset<Row> pred = SparkSession.active().read().parquet(out.resolve("predictions").toString());
+    assertEquals(List.of("row_id", "survived", "prediction", "probability"), Arrays.asList(pred.columns()));
+  }
+
+  @Test
+  void rerunReplacesPreviousOutputAndSetOverridesApply() throws Exception {
+    Path out = dir.resolve("out-rerun");
+    assertEquals(ExitCodes.OK, CliRun.of(args(titanicConf, out)).exitCode());
+    Files.writeString(out.resolve("stale.txt"), "from an older run");
+    CliRun run = CliRun.of(args(titanicConf, out, "--set", "model.numTrees=3", "--set", "model.type=gbt"));
+    assertEquals(ExitCodes.OK, run.exitCode(), run.err());
+    assertFalse(Files.exists(out.resolve("stale.txt")), "re-run replaces the whole output");
+    JsonNode manifest = JSON.readTree(out.resolve("manifest.json").toFile());
+    assertEquals(3, manifest.get("config").get("model").get("numTrees").asInt());
+    assertEquals("gbt", JSON.readTree(out.resolve("metrics.json").toFile()).get("model").asText());
+  }
+
+  @Test
+  void missingColumnListsAvailableColumnsAndKeepsPreviousOutput() throws Exception {
+    Path out = dir.resolve("out-keep");
+    assertEquals(ExitCodes.OK, CliRun.of(args(titanicConf, out)).exitCode());
+    String before = Files.readString(out.resolve("metrics.json"));
+    CliRun run = CliRun.of(args(titanicConf, out, "--set", "target=survivd"));
+    assertEquals(ExitCodes.BAD_INPUT, run.exitCode(), run.err());
+    assertTrue(run.errorLine().contains("'survivd' does not exist"), run.errorLine());
+    assertTrue(run.errorLine().contains("survived"), "lists available columns: " + run.errorLine());
+    assertEquals(before, Files.readString(out.resolve("metrics.json")), "previous output untouched");
+  }
+
+  @Test
+  void emptyInputIsBadInput() throws Exception {
+    Path empty = Files.writeString(dir.resolve("empty.csv"), "row_id,pclass,survived,sex,age,fare\n");
+    Path out = dir.resolve("out-empty");
+    CliRun run = CliRun.of(args(titanicConf, out, "--set", "input.path=\"" + empty + "\""));
+    assertEquals(ExitCodes.BAD_INPUT, run.exitCode(), run.err());
+    assertTrue(run.errorLine().contains("has no rows"), run.errorLine());
+    assertFalse(Files.exists(out));
+  }
+
+  @Test
+  void nonexistentPathIsBadInput() {
+    Path out = dir.resolve("out-missing");
+    CliRun run = CliRun.of(args(titanicConf, out, "--set", "input.path=\"" + dir.resolve("nope.csv") + "\""));
+    assertEquals(ExitCodes.BAD_INPUT, run.exitCode(), run.err());
+    assertTrue(run.errorLine().contains("nope.csv"), run.errorLine());
+    assertFalse(Files.exists(out));
+  }
+
+  @Test
+  void unparsableSplitDatesAreBadInput() throws Exception {
+    Path bad = Files.writeString(dir.resolve("bad-dates.json"),
+        Files.readString(flights).replaceFirst("2001/01/01", "01-01-2001"));
+    CliRun run = CliRun.of(args(flightsConf, dir.resolve("out-dates"), "--set", "input.path=\"" + bad + "\""));
+    assertEquals(ExitCodes.BAD_INPUT, run.exitCode(), run.err());
+    assertTrue(run.errorLine().contains("do not parse"), run.errorLine());
+  }
+
+  @Test
+  void unknownConfigKeyNamesItAndTheValidKeys() {
+    CliRun run = CliRun.of(args(titanicConf, dir.resolve("out-key"), "--set", "model.numTree=3"));
+    assertEquals(ExitCodes.BAD_CONFIG, run.exitCode(), run.err());
+    assertTrue(run.errorLine().contains("unknown config key 'model.numTree'"), run.errorLine());
+    assertTrue(run.errorLine().contains("model.numTrees"), run.errorLine());
+  }
+
+  @Test
+  void unknownStageParamListsValidParams() throws Exception {
+    Path conf = Files.writeString(dir.resolve("badparam.conf"), Files.readString(titanicConf)
+        .replace("outputCol = sex_idx", "outputColumn = sex_idx"));
+    CliRun run = CliRun.of(args(conf, dir.resolve("out-param")));
+    assertEquals(ExitCodes.BAD_CONFIG, run.exitCode(), run.err());
+    assertTrue(run.errorLine().contains("has no param 'outputColumn'"), run.errorLine());
+    assertTrue(run.errorLine().contains("outputCol"), run.errorLine());
+  }
+
+  @Test
+  void wrongTypeAndBadChoiceAreConfigErrors() {
+    CliRun run = CliRun.of(args(titanicConf, dir.resolve("out-type"), "--set", "model.numTrees=many"));
+    assertEquals(ExitCodes.BAD_CONFIG, run.exitCode(), run.err());
+    assertTrue(run.errorLine().contains("model.numTrees"), run.errorLine());
+    CliRun task = CliRun.of(args(titanicConf, dir.resolve("out-task"), "--set", "task=clustering"));
+    assertEquals(ExitCodes.BAD_CONFIG, task.exitCode());
+    assertTrue(task.errorLine().contains("task must be one of"), task.errorLine());
+  }
+
+  @Test
+  void helpAndMissingOutOption() {
+    CliRun help = CliRun.of("tabular", "--help");
+    assertEquals(ExitCodes.OK, help.exitCode());
+    assertTrue(help.out().contains("--conf"), help.out());
+    assertEquals(ExitCodes.BAD_CONFIG, CliRun.of("tabular").exitCode());
+  }
+}
