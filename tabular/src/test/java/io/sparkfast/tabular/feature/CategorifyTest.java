@@ -1,0 +1,88 @@
+package io.sparkfast.tabular.feature;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sparkfast.tabular.SparkTestSession;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.spark.ml.Pipeline;
+import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.ml.PipelineStage;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+class CategorifyTest {
+
+  @RegisterExtension static SparkTestSession spark = new SparkTestSession();
+
+  private Dataset<Row> train() {
+    return spark.get().sql("SELECT * FROM VALUES ('b', 'low', 3), ('a', 'high', 1), (NULL, 'mid', 3), ('b', NULL, 2)"
+        + " AS t(city, size, n)");
+  }
+
+  /** Rows to encode, with the expected codes as columns. */
+  private Dataset<Row> valid() {
+    return spark.get().sql("SELECT * FROM VALUES ('a', 'mid', 2, 1, 2, 2), ('zzz', 'huge', 7, 0, 0, 0),"
+        + " (NULL, 'low', 1, 0, 1, 1) AS t(city, size, n, e_city, e_size, e_n)");
+  }
+
+  @Test
+  void codesFollowSortedVocabularyWithNaAndUnseenAsZero() {
+    CategorifyModel m = new Categorify().setInputCols("city", "size", "n")
+        .setOutputCols("city_c", "size_c", "n_c").setOrderedCategories("size:low|mid|high").fit(train());
+    assertEquals(List.of("#na#", "a", "b"), m.vocabulary("city"));
+    assertEquals(List.of("#na#", "low", "mid", "high"), m.vocabulary("size"), "given order kept");
+    assertEquals(List.of("#na#", "1", "2", "3"), m.vocabulary("n"), "integers sorted numerically");
+    Dataset<Row> out = m.transform(valid());
+    assertEquals(0, out.filter("city_c <> e_city OR size_c <> e_size OR n_c <> e_n").count());
+  }
+
+  @Test
+  void inPlaceByDefaultAndErrorModeRejectsUnseen() {
+    CategorifyModel m = new Categorify().setInputCols("city").fit(train());
+    assertEquals("integer", m.transform(valid()).schema().apply("city").dataType().typeName());
+    Exception e = assertThrows(Exception.class,
+        () -> m.setHandleInvalid("error").transform(valid()).collectAsList());
+    assertTrue(String.valueOf(e.getMessage()).contains("'zzz'"), e.getMessage());
+  }
+
+  @Test
+  void cardinalityCapFailsWithTheFix() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> new Categorify().setInputCols("n").setMaxCategories(2).fit(train()));
+    assertTrue(e.getMessage().contains("raise maxCategories"), e.getMessage());
+  }
+
+  @Test
+  void rejectsMissingAndNonCategoricalColumns() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> new Categorify().setInputCols("town").fit(train()));
+    assertTrue(e.getMessage().contains("available columns: city, size, n"), e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> new Categorify().setInputCols("x")
+        .fit(spark.get().sql("SELECT 1.5 AS x")));
+    assertThrows(IllegalArgumentException.class, () -> new Categorify().setInputCols("city").setOutputCols("size")
+        .fit(train()), "existing output column");
+  }
+
+  @Test
+  void saveLoadRoundTrip(@TempDir Path dir) throws Exception {
+    CategorifyModel m = new Categorify().setInputCols("city", "size").setOrderedCategories("size:low|mid|high")
+        .fit(train());
+    m.write().save(dir.resolve("m").toString());
+    CategorifyModel back = CategorifyModel.load(dir.resolve("m").toString());
+    assertEquals(m.vocabulary("size"), back.vocabulary("size"));
+    assertEquals(0, back.transform(valid()).exceptAll(m.transform(valid())).count());
+    PipelineModel pm = new Pipeline().setStages(new PipelineStage[] {new Categorify().setInputCols("city")})
+        .fit(train());
+    pm.write().save(dir.resolve("pm").toString());
+    assertEquals(0, PipelineModel.load(dir.resolve("pm").toString()).transform(valid())
+        .exceptAll(pm.transform(valid())).count());
+    new Categorify().setInputCols("city").write().save(dir.resolve("est").toString());
+    assertEquals(List.of("city"), List.of(Categorify.load(dir.resolve("est").toString()).getInputCols()));
+  }
+}
