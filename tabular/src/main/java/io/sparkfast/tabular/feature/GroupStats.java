@@ -1,0 +1,185 @@
+package io.sparkfast.tabular.feature;
+
+import static org.apache.spark.sql.functions.avg;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.collect_set;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.count_distinct;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.min;
+import static org.apache.spark.sql.functions.rank;
+import static org.apache.spark.sql.functions.size;
+import static org.apache.spark.sql.functions.stddev_samp;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
+
+import io.sparkfast.tabular.util.SchemaChecks;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.ml.Estimator;
+import org.apache.spark.ml.param.DoubleParam;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.param.ParamValidators;
+import org.apache.spark.ml.param.StringArrayParam;
+import org.apache.spark.ml.util.DefaultParamsReader;
+import org.apache.spark.ml.util.DefaultParamsWriter;
+import org.apache.spark.ml.util.Identifiable$;
+import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.ml.util.MLWritable;
+import org.apache.spark.ml.util.MLWriter;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.expressions.WindowSpec;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Declarative group statistics as new columns (fastai's feature-engineering lessons, pandas'
+ * {@code groupby().transform}). Each entry of {@code specs} reads {@code "mean(delay) by origin,hour as
+ * origin_hour_delay_mean"} or {@code "count by origin,day as origin_day_flights"}; statistics: count (rows, or
+ * non-null values when a column is given), mean, sum, min, max, std (sample, as pandas), nunique, rank (1-based,
+ * ascending, ties get the lowest rank: pandas' {@code method='min'}; null values get a null rank).
+ *
+ * <p>Two modes. {@code within}: statistics are computed over whatever data is transformed, with window functions
+ * (fit learns nothing). {@code fitted}: fit learns per-group statistics on the training data and transform joins
+ * them onto any split, so a target statistic never leaks validation labels; groups unseen in training get
+ * {@code defaultValue} (null unless set). Null keys form a group of their own. rank exists only in within mode.
+ */
+public final class GroupStats extends Estimator<GroupStatsModel> implements GroupStatsParams, MLWritable {
+
+  private static final long serialVersionUID = 1L;
+  private final String uid;
+  private final StringArrayParam specs;
+  private final Param<String> mode;
+  private final DoubleParam defaultValue;
+
+  /** Creates the estimator with a random uid. */
+  public GroupStats() {
+    this(Identifiable$.MODULE$.randomUID("groupStats"));
+  }
+
+  /** Creates the estimator with {@code uid}. */
+  public GroupStats(String uid) {
+    this.uid = uid;
+    specs = new StringArrayParam(this, "specs", "group statistics, each " + GroupStatSpec.GRAMMAR);
+    mode = new Param<>(this, "mode", "within (computed on the transformed data) or fitted (learned on train)",
+        ParamValidators.inArray(new String[] {"within", "fitted"}));
+    defaultValue = new DoubleParam(this, "defaultValue", "value for groups unseen in training (fitted mode)");
+    setDefault(mode, "within");
+  }
+
+  @Override
+  public String uid() {
+    return uid;
+  }
+
+  @Override
+  public StringArrayParam specs() {
+    return specs;
+  }
+
+  @Override
+  public Param<String> mode() {
+    return mode;
+  }
+
+  @Override
+  public DoubleParam defaultValue() {
+    return defaultValue;
+  }
+
+  public GroupStats setSpecs(String... value) {
+    set(specs, value);
+    return this;
+  }
+
+  public GroupStats setMode(String value) {
+    set(mode, value);
+    return this;
+  }
+
+  public GroupStats setDefaultValue(double value) {
+    set(defaultValue, value);
+    return this;
+  }
+
+  @Override
+  public StructType transformSchema(StructType schema) {
+    return validateAndTransformSchema(schema);
+  }
+
+  @Override
+  public GroupStatsModel fit(Dataset<?> dataset) {
+    transformSchema(dataset.schema());
+    List<Dataset<Row>> tables = new ArrayList<>();
+    if (getMode().equals("fitted")) {
+      for (GroupStatSpec s : parsedSpecs()) {
+        Column[] keys = s.keys().stream().map(k -> col(k)).toArray(Column[]::new);
+        tables.add(dataset.toDF().groupBy(keys).agg(aggregate(s).alias(s.output())).cache());
+      }
+    }
+    return copyValues(new GroupStatsModel(uid, tables).setParent(this), ParamMap.empty());
+  }
+
+  /** The aggregate of {@code s} over a group (also used over a window in within mode). */
+  static Column aggregate(GroupStatSpec s) {
+    Column v = s.value() == null ? lit(1) : col(s.value());
+    return switch (s.stat()) {
+      case "count" -> count(v);
+      case "mean" -> avg(v);
+      case "sum" -> sum(v);
+      case "min" -> min(v);
+      case "max" -> max(v);
+      case "std" -> stddev_samp(v);
+      case "nunique" -> count_distinct(v);
+      default -> throw new IllegalArgumentException("rank is a within-group transform, not an aggregate");
+    };
+  }
+
+  /** The window expression of {@code s} for within mode. */
+  static Column window(GroupStatSpec s) {
+    WindowSpec w = Window.partitionBy(s.keys().stream().map(k -> col(k)).toArray(Column[]::new));
+    return switch (s.stat()) {
+      case "rank" -> when(col(s.value()).isNull(), lit(null))
+          .otherwise(rank().over(w.orderBy(col(s.value()).asc_nulls_last()))).cast(DataTypes.IntegerType);
+      case "nunique" -> size(collect_set(col(s.value())).over(w)).cast(DataTypes.LongType);
+      default -> aggregate(s).over(w);
+    };
+  }
+
+  @Override
+  public GroupStats copy(ParamMap extra) {
+    return defaultCopy(extra);
+  }
+
+  @Override
+  public MLWriter write() {
+    return new DefaultParamsWriter(this);
+  }
+
+  /** Reader for saved estimators. */
+  public static MLReader<GroupStats> read() {
+    return new DefaultParamsReader<>();
+  }
+
+  /** Loads an estimator saved with {@code write().save(path)}. */
+  public static GroupStats load(String path) {
+    return read().load(path);
+  }
+
+  static void requireColumns(StructType schema, GroupStatSpec s) {
+    SchemaChecks.requireColumns(schema, s.keys());
+    if (s.value() != null) {
+      if (s.stat().equals("count") || s.stat().equals("nunique") || s.stat().equals("rank")
+          || s.stat().equals("min") || s.stat().equals("max")) {
+        SchemaChecks.requireColumn(schema, s.value());
+      } else {
+        SchemaChecks.requireNumeric(schema, s.value());
+      }
+    }
+  }
+}
