@@ -105,6 +105,11 @@ public final class StageFactory {
     }
     Param param = stage.getParam(name);
     String json = value.render(ConfigRenderOptions.concise());
+    boolean floating = param instanceof org.apache.spark.ml.param.DoubleParam
+        || param instanceof org.apache.spark.ml.param.FloatParam;
+    if (floating && value.unwrapped() instanceof Number n) {
+      json = Double.toString(n.doubleValue()); // HOCON's 0 is a JSON int, which DoubleParam does not decode
+    }
     Object decoded;
     try {
       decoded = param.jsonDecode(json);
