@@ -90,27 +90,37 @@ def flights(args):
 
 
 def titanic(args):
+    """The course features, mirroring conf/tabular-titanic.conf stage by stage, on sparkfast's own split."""
     t0 = time.time()
     df = pd.read_csv(args.input)
     title = df['name'].str.extract(r',\s*([^.]+)\.', expand=False)
     df['Title'] = title.where(title.isin(['Mr', 'Miss', 'Mrs', 'Master']))
     deck = df['cabin'].str[0]
     df['Deck'] = deck.map({'A': 'ABC', 'B': 'ABC', 'C': 'ABC', 'D': 'DE', 'E': 'DE', 'F': 'FG', 'G': 'FG'})
-    df['TicketFreq'] = df.groupby('ticket')['ticket'].transform('count')
     df['Family'] = df['sibsp'] + df['parch']
     df['LogFare'] = np.log1p(df['fare'])
     df['Alone'] = (df['Family'] == 0).astype('int64')
-    rng = np.random.RandomState(42)
-    is_valid = rng.rand(len(df)) < 0.25
+    valid_ids = set(pd.read_csv(args.valid_ids)['row_id']) if args.valid_ids else None
+    if valid_ids is None:
+        is_valid = np.random.RandomState(args.seed).rand(len(df)) < 0.25
+    else:
+        is_valid = df['row_id'].isin(valid_ids).values
     train, valid = df[~is_valid].copy(), df[is_valid].copy()
-    cats = ['sex', 'embarked', 'Title', 'Deck']
-    categorify(train, valid, cats)
-    conts = ['pclass', 'age', 'sibsp', 'parch', 'LogFare', 'TicketFreq', 'Family', 'Alone']
-    for c in conts:
+    # GroupStats fitted: passengers per ticket counted on train; unseen tickets count 0
+    freq = train.groupby('ticket')['ticket'].count()
+    train['TicketFreq'] = train['ticket'].map(freq).fillna(0)
+    valid['TicketFreq'] = valid['ticket'].map(freq).fillna(0)
+    categorify(train, valid, ['sex', 'embarked', 'Title', 'Deck'])
+    # FillMissing: train medians; _na indicator for columns with missing values in train
+    for c in ['age', 'fare', 'LogFare']:
+        if train[c].isna().any():
+            train[c + '_na'] = train[c].isna()
+            valid[c + '_na'] = valid[c].isna()
         med = train[c].median()
         train[c] = train[c].fillna(med)
         valid[c] = valid[c].fillna(med)
-    features = cats + conts
+    features = ['pclass', 'sex', 'age', 'age_na', 'sibsp', 'parch', 'embarked', 'Title', 'Deck', 'TicketFreq',
+                'Family', 'LogFare', 'Alone']
     prep_s = time.time() - t0
     return fit_and_score(args, train[features], train['survived'], valid[features], valid['survived'],
                          prep_s, peak_rss_mb(), 100, 5, None)
@@ -159,6 +169,7 @@ def main():
     ap.add_argument('--task', choices=['regression', 'classification'], default='regression')
     ap.add_argument('--valid-fraction', type=float, default=0.2)
     ap.add_argument('--seed', type=int, default=42)
+    ap.add_argument('--valid-ids', help='CSV with a row_id column: the validation rows sparkfast used')
     args = ap.parse_args()
     result = flights(args) if args.dataset == 'flights' else titanic(args)
     json.dump(result, sys.stdout, indent=2)
