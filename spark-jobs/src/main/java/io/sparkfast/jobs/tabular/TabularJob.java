@@ -76,8 +76,11 @@ public final class TabularJob {
     t = System.nanoTime();
     Pipeline prep = new Pipeline().setStages(StageFactory.fromConfig(config, "pipeline").toArray(new PipelineStage[0]));
     PipelineModel prepModel = prep.fit(train);
-    Dataset<Row> trainP = prepModel.transform(train).cache();
-    Dataset<Row> validP = prepModel.transform(valid).cache();
+    // Joins and windows in the pipeline leave hundreds of shuffle partitions; tree learners run one task per
+    // partition at every level, so bring them back to the cluster's parallelism before training.
+    int partitions = 2 * Math.max(1, spark.sparkContext().defaultParallelism());
+    Dataset<Row> trainP = coalesce(prepModel.transform(train), partitions).cache();
+    Dataset<Row> validP = coalesce(prepModel.transform(valid), partitions).cache();
     SchemaChecks.requireNumeric(trainP.schema(), cfg.target());
     List<String> features = resolveFeatures(trainP.schema());
     trainP.count();
@@ -242,6 +245,10 @@ public final class TabularJob {
         cfg.pdGridSize(), cfg.splitSeed(), cfg.isClassification());
     out.writeBytes("pd_" + feature + ".png", Charts.line("Partial dependence on " + feature, feature,
         cfg.isClassification() ? "mean P(class 1)" : "mean prediction", curve.x(), curve.y()));
+  }
+
+  private static Dataset<Row> coalesce(Dataset<Row> data, int partitions) {
+    return data.rdd().getNumPartitions() > partitions ? data.coalesce(partitions) : data;
   }
 
   private static Transformer[] concat(Transformer[] a, Transformer[] b) {

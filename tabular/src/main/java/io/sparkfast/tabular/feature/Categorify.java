@@ -60,14 +60,13 @@ public final class Categorify extends Estimator<CategorifyModel> implements Cate
   /** Creates the estimator with {@code uid}. */
   public Categorify(String uid) {
     this.uid = uid;
-    inputCols = new StringArrayParam(this, "inputCols", "categorical columns (string, integral or boolean)");
-    outputCols = new StringArrayParam(this, "outputCols", "output columns; default: replace the inputs in place");
+    inputCols = CategorifyParams.inputColsParam(this);
+    outputCols = CategorifyParams.outputColsParam(this);
     maxCategories = new IntParam(this, "maxCategories", "largest vocabulary allowed per column",
         ParamValidators.gtEq(1));
     orderedCategories = new StringArrayParam(this, "orderedCategories",
         "explicit category order per column, entries like \"size:small|medium|large\"");
-    handleInvalid = new Param<>(this, "handleInvalid", "unseen values at transform: keep (code 0) or error",
-        ParamValidators.inArray(new String[] {"keep", "error"}));
+    handleInvalid = CategorifyParams.handleInvalidParam(this);
     setDefault(maxCategories, 100_000);
     setDefault(orderedCategories, new String[0]);
     setDefault(handleInvalid, "keep");

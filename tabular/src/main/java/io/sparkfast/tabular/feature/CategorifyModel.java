@@ -17,7 +17,6 @@ import java.util.Map;
 import org.apache.spark.ml.Model;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
-import org.apache.spark.ml.param.ParamValidators;
 import org.apache.spark.ml.param.StringArrayParam;
 import org.apache.spark.ml.util.DefaultParamsReader;
 import org.apache.spark.ml.util.MLReader;
@@ -48,10 +47,9 @@ public final class CategorifyModel extends Model<CategorifyModel> implements Cat
     Map<String, String[]> copy = new LinkedHashMap<>();
     vocab.forEach((k, v) -> copy.put(k, v.clone()));
     this.vocab = copy;
-    inputCols = new StringArrayParam(this, "inputCols", "categorical columns (string, integral or boolean)");
-    outputCols = new StringArrayParam(this, "outputCols", "output columns; default: replace the inputs in place");
-    handleInvalid = new Param<>(this, "handleInvalid", "unseen values at transform: keep (code 0) or error",
-        ParamValidators.inArray(new String[] {"keep", "error"}));
+    inputCols = CategorifyParams.inputColsParam(this);
+    outputCols = CategorifyParams.outputColsParam(this);
+    handleInvalid = CategorifyParams.handleInvalidParam(this);
     setDefault(handleInvalid, "keep");
   }
 

@@ -11,6 +11,19 @@ import org.apache.spark.sql.types.StructType;
 /** Params and the shared schema check of {@link Categorify} and {@link CategorifyModel}. */
 interface CategorifyParams extends Params {
 
+  static StringArrayParam inputColsParam(Params owner) {
+    return new StringArrayParam(owner, "inputCols", "categorical columns (string, integral or boolean)");
+  }
+
+  static StringArrayParam outputColsParam(Params owner) {
+    return new StringArrayParam(owner, "outputCols", "output columns; default: replace the inputs in place");
+  }
+
+  static Param<String> handleInvalidParam(Params owner) {
+    return new Param<>(owner, "handleInvalid", "unseen values at transform: keep (code 0) or error",
+        org.apache.spark.ml.param.ParamValidators.inArray(new String[] {"keep", "error"}));
+  }
+
   StringArrayParam inputCols();
 
   StringArrayParam outputCols();

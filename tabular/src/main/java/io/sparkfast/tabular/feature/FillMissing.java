@@ -55,13 +55,11 @@ public final class FillMissing extends Estimator<FillMissingModel> implements Fi
   /** Creates the estimator with {@code uid}. */
   public FillMissing(String uid) {
     this.uid = uid;
-    inputCols = new StringArrayParam(this, "inputCols", "numeric columns to fill");
+    inputCols = FillMissingParams.inputColsParam(this);
     strategy = new Param<>(this, "strategy", "fill statistic learned on training data: median, mode or constant",
         ParamValidators.inArray(new String[] {"median", "mode", "constant"}));
     fillValue = new DoubleParam(this, "fillValue", "value used by strategy=constant");
-    handleInvalid = new Param<>(this, "handleInvalid",
-        "missing values in a column that had none in training: error or keep (fill without an indicator)",
-        ParamValidators.inArray(new String[] {"error", "keep"}));
+    handleInvalid = FillMissingParams.handleInvalidParam(this);
     setDefault(strategy, "median");
     setDefault(fillValue, 0.0);
     setDefault(handleInvalid, "error");

@@ -16,7 +16,6 @@ import java.util.Map;
 import org.apache.spark.ml.Model;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
-import org.apache.spark.ml.param.ParamValidators;
 import org.apache.spark.ml.param.StringArrayParam;
 import org.apache.spark.ml.util.DefaultParamsReader;
 import org.apache.spark.ml.util.MLReader;
@@ -43,10 +42,8 @@ public final class FillMissingModel extends Model<FillMissingModel> implements F
     this.uid = uid;
     this.fills = Collections.unmodifiableMap(new LinkedHashMap<>(fills));
     this.hadMissing = Collections.unmodifiableMap(new LinkedHashMap<>(hadMissing));
-    inputCols = new StringArrayParam(this, "inputCols", "numeric columns to fill");
-    handleInvalid = new Param<>(this, "handleInvalid",
-        "missing values in a column that had none in training: error or keep (fill without an indicator)",
-        ParamValidators.inArray(new String[] {"error", "keep"}));
+    inputCols = FillMissingParams.inputColsParam(this);
+    handleInvalid = FillMissingParams.handleInvalidParam(this);
     setDefault(handleInvalid, "error");
   }
 

@@ -11,6 +11,16 @@ import org.apache.spark.sql.types.DataTypes;
 /** Params shared by {@link FillMissing} and {@link FillMissingModel}. */
 interface FillMissingParams extends Params {
 
+  static StringArrayParam inputColsParam(Params owner) {
+    return new StringArrayParam(owner, "inputCols", "numeric columns to fill");
+  }
+
+  static Param<String> handleInvalidParam(Params owner) {
+    return new Param<>(owner, "handleInvalid",
+        "missing values in a column that had none in training: error or keep (fill without an indicator)",
+        org.apache.spark.ml.param.ParamValidators.inArray(new String[] {"error", "keep"}));
+  }
+
   StringArrayParam inputCols();
 
   Param<String> handleInvalid();

@@ -12,7 +12,6 @@ import org.apache.spark.ml.Model;
 import org.apache.spark.ml.param.DoubleParam;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
-import org.apache.spark.ml.param.ParamValidators;
 import org.apache.spark.ml.param.StringArrayParam;
 import org.apache.spark.ml.util.DefaultParamsReader;
 import org.apache.spark.ml.util.MLReader;
@@ -39,10 +38,9 @@ public final class GroupStatsModel extends Model<GroupStatsModel> implements Gro
   GroupStatsModel(String uid, List<Dataset<Row>> tables) {
     this.uid = uid;
     this.tables = List.copyOf(tables);
-    specs = new StringArrayParam(this, "specs", "group statistics, each " + GroupStatSpec.GRAMMAR);
-    mode = new Param<>(this, "mode", "within (computed on the transformed data) or fitted (learned on train)",
-        ParamValidators.inArray(new String[] {"within", "fitted"}));
-    defaultValue = new DoubleParam(this, "defaultValue", "value for groups unseen in training (fitted mode)");
+    specs = GroupStatsParams.specsParam(this);
+    mode = GroupStatsParams.modeParam(this);
+    defaultValue = GroupStatsParams.defaultValueParam(this);
     setDefault(mode, "within");
   }
 

@@ -14,6 +14,19 @@ import org.apache.spark.sql.types.StructType;
 /** Params and the shared schema check of {@link GroupStats} and {@link GroupStatsModel}. */
 interface GroupStatsParams extends Params {
 
+  static StringArrayParam specsParam(Params owner) {
+    return new StringArrayParam(owner, "specs", "group statistics, each " + GroupStatSpec.GRAMMAR);
+  }
+
+  static Param<String> modeParam(Params owner) {
+    return new Param<>(owner, "mode", "within (computed on the transformed data) or fitted (learned on train)",
+        org.apache.spark.ml.param.ParamValidators.inArray(new String[] {"within", "fitted"}));
+  }
+
+  static DoubleParam defaultValueParam(Params owner) {
+    return new DoubleParam(owner, "defaultValue", "value for groups unseen in training (fitted mode)");
+  }
+
   StringArrayParam specs();
 
   Param<String> mode();
