@@ -48,7 +48,7 @@ public final class GradientAccumulation implements Callback {
   /** {@inheritDoc} */
   @Override
   public void afterLoss(Learner learn) {
-    NDArray scaled = learn.lossGrad().div((double) nAcc / learn.batchSize());
+    NDArray scaled = learn.lossGrad().div((float) ((double) nAcc / learn.batchSize()));
     learn.setLossGrad(scaled);
   }
 

@@ -59,7 +59,7 @@ public final class LabelSmoothingCrossEntropy extends Loss implements SampleLoss
     if (w != null) {
       nll = nll.mul(w);
     }
-    return smooth.mul(eps / c).add(nll.mul(1 - eps));
+    return smooth.mul((float) (eps / c)).add(nll.mul((float) (1 - eps)));
   }
 
   /** {@inheritDoc} */
@@ -74,6 +74,6 @@ public final class LabelSmoothingCrossEntropy extends Loss implements SampleLoss
     NDArray nll = logp.mul(oh).sum(new int[] {1}).neg();
     NDArray w = CrossEntropy.sampleWeights(classWeights, oh);
     NDArray nllMean = w == null ? nll.mean() : nll.mul(w).sum().div(w.sum());
-    return smooth.mul(eps / c).add(nllMean.mul(1 - eps));
+    return smooth.mul((float) (eps / c)).add(nllMean.mul((float) (1 - eps)));
   }
 }
