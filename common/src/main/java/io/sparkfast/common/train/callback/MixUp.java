@@ -24,6 +24,8 @@ public final class MixUp implements Callback {
   private Loss original;
   private NDArray lam;
   private NDList ybPerm;
+  private float[] lastLams;
+  private long[] lastPerm;
 
   /** fastai's default, {@code alpha = 0.4}. */
   public MixUp() {
@@ -103,6 +105,8 @@ public final class MixUp implements Callback {
       perm[i] = perm[j];
       perm[j] = t;
     }
+    lastLams = lams;
+    lastPerm = perm;
     NDArray permArr = m.create(perm);
     NDArray x = learn.xb().head();
     lam = m.create(lams).toType(x.getDataType(), false);
@@ -129,6 +133,16 @@ public final class MixUp implements Callback {
   public void afterBatch(Learner learn) {
     lam = null;
     ybPerm = null;
+  }
+
+  /** The lambdas of the last batch (for tests). */
+  float[] lastLambdas() {
+    return lastLams.clone();
+  }
+
+  /** The partner permutation of the last batch (for tests). */
+  long[] lastPermutation() {
+    return lastPerm.clone();
   }
 
   /** A Beta(a, a) sample from two Gamma(a) samples. */
