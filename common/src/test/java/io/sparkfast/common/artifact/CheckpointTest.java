@@ -166,4 +166,27 @@ class CheckpointTest {
       }
     }
   }
+
+  @Test
+  void saveCheckpointCallbackWritesOnTheWriterRankOnly() throws Exception {
+    try (NDManager m = NDManager.newBaseManager()) {
+      Path writer = tmp.resolve("writer.ckpt");
+      Path other = tmp.resolve("other.ckpt");
+      try (Learner a = learner(m, net(m, 8, 1), new io.sparkfast.common.train.callback.SaveCheckpointCallback(writer, 1, 0));
+          Learner b = Learner.builder().setBlock(net(m, 8, 1)).setLoss(new CrossEntropy())
+              .setTrainData(blobs(m, 96, 16, true, 1)).optReplica(1, 0)
+              .optCallbacks(new io.sparkfast.common.train.callback.SaveCheckpointCallback(other, 1, 2)).optManager(m)
+              .build()) {
+        a.fit(2, LearningRates.of(1e-2));
+        b.fit(1, LearningRates.of(1e-2));
+        assertTrue(Files.isRegularFile(writer));
+        assertTrue(Files.notExists(other));
+        Checkpoint.Contents c = a.loadCheckpoint(writer);
+        assertEquals(2, c.position().epoch());
+        assertEquals(0, c.position().batchesDone());
+        assertEquals(12, c.position().trainIter());
+        assertEquals(2, c.plan().nEpoch());
+      }
+    }
+  }
 }
