@@ -220,7 +220,8 @@ public final class Learner implements AutoCloseable {
 
   /**
    * fastai's {@code fine_tune}: {@code freeze(); fitOneCycle(freezeEpochs, slice(baseLr), pctStart=0.99);
-   * baseLr /= 2; unfreeze(); fitOneCycle(epochs, slice(baseLr/lrMult, baseLr), pctStart, div)}.
+   * baseLr /= 2; unfreeze(); fitOneCycle(epochs, slice(baseLr/lrMult, baseLr), pctStart, div)}. The frozen
+   * phase uses the one-cycle defaults (div 25), as fastai.
    *
    * @param epochs epochs after unfreezing
    * @param baseLr base learning rate (fastai 2e-3)
@@ -232,7 +233,8 @@ public final class Learner implements AutoCloseable {
   public void fineTune(
       int epochs, double baseLr, int freezeEpochs, double lrMult, double pctStart, double div, Callback... extra) {
     freeze();
-    fitOneCycle(freezeEpochs, LearningRates.slice(baseLr), div, OneCycle.DEFAULT_DIV_FINAL, 0.99, extra);
+    fitOneCycle(freezeEpochs, LearningRates.slice(baseLr), OneCycle.DEFAULT_DIV, OneCycle.DEFAULT_DIV_FINAL, 0.99,
+        extra);
     double lr = baseLr / 2;
     unfreeze();
     fitOneCycle(epochs, LearningRates.slice(lr / lrMult, lr), div, OneCycle.DEFAULT_DIV_FINAL, pctStart, extra);
@@ -1088,7 +1090,11 @@ public final class Learner implements AutoCloseable {
       return this;
     }
 
-    /** Parent manager (e.g. a Model's); default a new base manager owned by the Learner. */
+    /**
+     * Parent manager (e.g. a Model's); default a new base manager owned by the Learner. The Learner works in a
+     * sub-manager of it, closed by {@link Learner#close()}; a block the Learner initializes keeps its
+     * parameters there, so initialize the block yourself if it must outlive the Learner.
+     */
     public Builder optManager(NDManager value) {
       this.manager = value;
       return this;

@@ -147,7 +147,30 @@ class LearnerTest {
       SequentialBlock net = TrainFixtures.bnNet(m, 5);
       try (Learner learn = Learner.builder().setBlock(net).optParamGroups(TrainFixtures.bodyHead(net))
           .setLoss(new CrossEntropy()).setTrainData(train).optManager(m).build()) {
-        learn.fineTune(1);
+        List<Double> firstLrs = new java.util.ArrayList<>();
+        io.sparkfast.common.train.callback.Callback spy = new io.sparkfast.common.train.callback.Callback() {
+          @Override
+          public int order() {
+            return 70;
+          }
+
+          @Override
+          public boolean runValid() {
+            return false;
+          }
+
+          @Override
+          public void afterBatch(Learner l) {
+            if (l.paramGroups().frozenIndex() == 1 && firstLrs.isEmpty()) {
+              firstLrs.add(l.optimizer().hyper(GroupOptimizer.LR, 0));
+              firstLrs.add(l.optimizer().hyper(GroupOptimizer.LR, 1));
+            }
+          }
+        };
+        learn.fineTune(1, spy);
+        // frozen phase: one-cycle over slice(2e-3) with fastai's default div 25
+        assertEquals(2e-4 / 25, firstLrs.get(0), 1e-15);
+        assertEquals(2e-3 / 25, firstLrs.get(1), 1e-15);
         // after fine_tune: the second fit is one-cycle over slice(1e-3/100, 1e-3) with div 5, pct 0.3
         FitPlan plan = learn.plan();
         assertEquals(FitPlan.ONE_CYCLE, plan.kind());

@@ -8,7 +8,8 @@ import io.sparkfast.common.train.Learner;
  * were seen, then steps. After the loss, the loss used for backward is divided by {@code nAcc / bs}, so the
  * accumulated gradient is that of the mean loss over {@code nAcc} samples; before the step the sample count
  * grows by {@code bs} and, while it is below {@code nAcc}, the batch is cancelled (no step, no zeroing of
- * gradients). The recorded loss is the unscaled one. Training only.
+ * gradients). The recorded loss is the unscaled one. Training only. Schedules advance per micro-batch, as in
+ * fastai. The sample count is not part of checkpoints: save them at step boundaries.
  */
 public final class GradientAccumulation implements Callback {
 
