@@ -74,11 +74,12 @@ public final class TorchScriptBackbone implements AutoCloseable {
             + " holding one, or a file://, http(s)://, jar:// or djl:// URL)");
       }
       b.optModelPath(p);
-    } else {
-      b.optModelUrls(location);
     }
     ZooModel<NDList, NDList> model;
     try {
+      if (scheme != null) {
+        b.optModelUrls(location); // resolves the repository (djl:// needs its model zoo)
+      }
       model = b.build().loadModel();
     } catch (ModelNotFoundException | MalformedModelException | IOException | RuntimeException e) {
       String hint = "djl".equals(scheme)
