@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -287,11 +286,8 @@ public final class ImageFolders {
 
   private static List<ImageItem> items(Map<String, List<Path>> byClass, Vocab vocab) {
     List<ImageItem> items = new ArrayList<>();
-    Map<Path, Integer> sorted = new LinkedHashMap<>();
-    byClass.forEach((c, paths) -> paths.forEach(p -> sorted.put(p, vocab.indexOf(c))));
-    sorted.entrySet().stream()
-        .sorted(Map.Entry.comparingByKey(Comparator.comparing(Path::toString)))
-        .forEach(e -> items.add(ImageItem.of(ImageSource.of(e.getKey()), e.getValue())));
+    byClass.forEach((c, paths) -> paths.forEach(p -> items.add(ImageItem.of(ImageSource.of(p), vocab.indexOf(c)))));
+    items.sort(Comparator.comparing(i -> i.source().name()));
     return items;
   }
 

@@ -4,6 +4,7 @@ import ai.djl.modality.cv.Image;
 import ai.djl.modality.cv.util.NDImageUtils;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
@@ -203,12 +204,17 @@ public final class ImageOps {
       throw new IllegalArgumentException("theta must hold a 2x3 matrix (6 values); got " + theta.length);
     }
     NDManager m = chw.getManager();
-    NDArray xs = linspace(m, outW).reshape(1, outW);
-    NDArray ys = linspace(m, outH).reshape(outH, 1);
-    NDArray sx = xs.mul(theta[0]).add(ys.mul(theta[1])).add(theta[2]); // (outH, outW)
-    NDArray sy = xs.mul(theta[3]).add(ys.mul(theta[4])).add(theta[5]);
-    float mn = Math.min(sx.min().getFloat(), sy.min().getFloat());
-    float mx = Math.max(sx.max().getFloat(), sy.max().getFloat());
+    // extent of the sampled coordinates: an affine map takes its extremes on the corners of [-1, 1]^2
+    double mn = Double.POSITIVE_INFINITY;
+    double mx = Double.NEGATIVE_INFINITY;
+    for (int cx = -1; cx <= 1; cx += 2) {
+      for (int cy = -1; cy <= 1; cy += 2) {
+        double u = theta[0] * cx + theta[1] * cy + theta[2];
+        double v = theta[3] * cx + theta[4] * cy + theta[5];
+        mn = Math.min(mn, Math.min(u, v));
+        mx = Math.max(mx, Math.max(u, v));
+      }
+    }
     double z = mx > mn ? 2.0 / (mx - mn) : Double.POSITIVE_INFINITY;
     double d = Math.min((double) height(chw) / outH, (double) width(chw) / outW) / 2;
     NDArray src = chw;
@@ -217,8 +223,11 @@ public final class ImageOps {
     }
     int h = height(src);
     int w = width(src);
-    NDArray px = sx.add(1).mul((w - 1) / 2.0f);
-    NDArray py = sy.add(1).mul((h - 1) / 2.0f);
+    NDArray xs = linspace(m, outW).reshape(1, outW);
+    NDArray ys = linspace(m, outH).reshape(outH, 1);
+    // pixel coordinates (align_corners=True): (s + 1) / 2 * (size - 1)
+    NDArray px = xs.mul(theta[0]).add(ys.mul(theta[1])).add(theta[2]).add(1).mul((w - 1) / 2.0f);
+    NDArray py = xs.mul(theta[3]).add(ys.mul(theta[4])).add(theta[5]).add(1).mul((h - 1) / 2.0f);
     if (padMode == PadMode.REFLECTION) {
       px = reflect(px, w - 1).clip(0, w - 1);
       py = reflect(py, h - 1).clip(0, h - 1);
@@ -234,24 +243,19 @@ public final class ImageOps {
     NDArray wy0 = wy1.neg().add(1);
     NDArray x1 = x0.add(1);
     NDArray y1 = y0.add(1);
-    NDArray out = corner(src, x0, y0, wx0.mul(wy0), w, h, padMode);
-    out = out.add(corner(src, x1, y0, wx1.mul(wy0), w, h, padMode));
-    out = out.add(corner(src, x0, y1, wx0.mul(wy1), w, h, padMode));
-    out = out.add(corner(src, x1, y1, wx1.mul(wy1), w, h, padMode));
-    return out.reshape(chw.getShape().get(0), outH, outW);
-  }
-
-  private static NDArray corner(NDArray src, NDArray xi, NDArray yi, NDArray weight, int w, int h, PadMode mode) {
-    NDArray weightEff = weight;
-    if (mode == PadMode.ZEROS) {
-      NDArray valid = xi.gte(0).logicalAnd(xi.lte(w - 1)).logicalAnd(yi.gte(0)).logicalAnd(yi.lte(h - 1));
-      weightEff = weight.mul(valid.toType(DataType.FLOAT32, false));
+    // the four bilinear corners, gathered in one take: (4, outH, outW)
+    NDArray cx = NDArrays.stack(new NDList(x0, x1, x0, x1));
+    NDArray cy = NDArrays.stack(new NDList(y0, y0, y1, y1));
+    NDArray weights = NDArrays.stack(new NDList(wx0.mul(wy0), wx1.mul(wy0), wx0.mul(wy1), wx1.mul(wy1)));
+    if (padMode == PadMode.ZEROS) {
+      NDArray valid = cx.gte(0).logicalAnd(cx.lte(w - 1)).logicalAnd(cy.gte(0)).logicalAnd(cy.lte(h - 1));
+      weights = weights.mul(valid.toType(DataType.FLOAT32, false));
     }
-    NDArray xc = xi.clip(0, w - 1);
-    NDArray yc = yi.clip(0, h - 1);
-    NDArray flat = yc.mul(w).add(xc).reshape(-1);
-    NDArray vals = gather(src, flat); // (C, N)
-    return vals.mul(weightEff.reshape(1, -1));
+    NDArray flat = cy.clip(0, h - 1).mul(w).add(cx.clip(0, w - 1)).reshape(-1);
+    long c = chw.getShape().get(0);
+    long n = (long) outH * outW;
+    NDArray vals = gather(src, flat).reshape(c, 4, n);
+    return vals.mul(weights.reshape(1, 4, n)).sum(new int[] {1}).reshape(c, outH, outW);
   }
 
   /** PyTorch's reflect_coordinates for align_corners=True: mirror into [0, span]. */

@@ -1,6 +1,7 @@
 package io.sparkfast.common.data;
 
 import java.io.IOException;
+import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +18,8 @@ import java.util.TreeSet;
  *
  * <p>Persisted with a model as {@code labels.txt}, one label per line, in index order.
  */
-public final class Vocab {
+public final class Vocab implements Serializable {
+  private static final long serialVersionUID = 1L;
 
   private final List<String> labels;
   private final Map<String, Integer> index;

@@ -58,6 +58,33 @@ class ImageOpsTest {
     assertArrayEquals(img.flip(2).toFloatArray(), flipped.toFloatArray(), 1e-4f);
   }
 
+  /**
+   * Reference values from PyTorch 1.13 (scripts/fixtures/grid_sample_reference.py: F.grid_sample(x, F.affine_grid(theta, size,
+   * align_corners=True), mode='bilinear', padding_mode=mode, align_corners=True)) on a 4x5 ramp.
+   */
+  @Test
+  void affineMatchesPytorchGridSample() {
+    NDArray img = ramp(4, 5);
+    double[] rotZoom = {0.8854673504829407, 0.2165716290473938, 0.10000000149011612, -0.3383931815624237,
+        0.8854673504829407, -0.05000000074505806};
+    assertArrayEquals(new float[] {3.02602f, 2.63436f, 2.25085f, 3.43730f, 5.59174f, 7.73397f, 7.35046f, 6.96695f,
+        6.58344f, 6.19994f, 12.45006f, 12.06656f, 11.68305f, 11.29954f, 10.68540f, 14.55825f, 16.71270f, 16.39915f,
+        16.01564f, 14.82398f}, ImageOps.affine(img, rotZoom, 4, 5, PadMode.REFLECTION).toFloatArray(), 1e-4f);
+    assertArrayEquals(new float[] {3.00962f, 2.63436f, 2.25085f, 2.23592f, 2.08450f, 7.73397f, 7.35046f, 6.96695f,
+        6.58344f, 6.19994f, 12.45006f, 12.06656f, 11.68305f, 11.29954f, 9.55523f, 11.72549f, 16.63051f, 16.39915f,
+        16.01564f, 9.07473f}, ImageOps.affine(img, rotZoom, 4, 5, PadMode.ZEROS).toFloatArray(), 1e-4f);
+    assertArrayEquals(new float[] {3.02194f, 2.63436f, 2.25085f, 2.65232f, 3.53779f, 7.73397f, 7.35046f, 6.96695f,
+        6.58344f, 6.19994f, 12.45006f, 12.06656f, 11.68305f, 11.29954f, 10.80072f, 15.86221f, 16.74768f, 16.39915f,
+        16.01564f, 15.22806f}, ImageOps.affine(img, rotZoom, 4, 5, PadMode.BORDER).toFloatArray(), 1e-4f);
+    double[] zoomOut = {1.5, 0.2, 0, -0.1, 1.5, 0};
+    assertArrayEquals(new float[] {4.4f, 4.1f, 6.6f, 7.9f, 9.25f, 8.75f, 10.25f, 9.75f, 11.1f, 12.4f, 14.9f, 14.6f},
+        ImageOps.affine(img, zoomOut, 3, 4, PadMode.REFLECTION).toFloatArray(), 1e-4f);
+    assertArrayEquals(new float[] {0f, 0.18f, 0.52f, 0.16f, 0f, 8.75f, 10.25f, 0f, 0.6f, 3.28f, 5.52f, 0f},
+        ImageOps.affine(img, zoomOut, 3, 4, PadMode.ZEROS).toFloatArray(), 1e-4f);
+    assertArrayEquals(new float[] {0f, 0.6f, 2.6f, 4f, 8.25f, 8.75f, 10.25f, 10.75f, 15f, 16.4f, 18.4f, 19f},
+        ImageOps.affine(img, zoomOut, 3, 4, PadMode.BORDER).toFloatArray(), 1e-4f);
+  }
+
   @Test
   void affineRotate90MatchesRot90() {
     NDArray img = ramp(4, 4);
