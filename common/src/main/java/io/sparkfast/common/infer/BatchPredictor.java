@@ -1,0 +1,166 @@
+package io.sparkfast.common.infer;
+
+import ai.djl.Model;
+import ai.djl.inference.Predictor;
+import ai.djl.modality.cv.Image;
+import ai.djl.translate.TranslateException;
+import io.sparkfast.common.data.ImageDecodeException;
+import io.sparkfast.common.data.ImagePipeline;
+import io.sparkfast.common.data.ImagePipelineConfig;
+import io.sparkfast.common.data.ImageSource;
+import io.sparkfast.common.data.Vocab;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.IntStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Batched image classification with a trained model: decodes image sources, preprocesses them as the
+ * validation set was ({@link ImagePipeline#valid}), runs the model {@code batchSize} images at a time and
+ * returns top-k labels with probabilities per image. Images that cannot be decoded become
+ * {@link Prediction#failure} results (the batch goes on); any model error is thrown.
+ *
+ * <p>Not thread-safe (one DJL {@link Predictor}); create one per task/thread and close it.
+ */
+public final class BatchPredictor implements AutoCloseable {
+
+  private static final Logger logger = LoggerFactory.getLogger(BatchPredictor.class);
+
+  private final Vocab vocab;
+  private final ImagePipeline pipeline;
+  private final int batchSize;
+  private final Predictor<PreparedImage, float[]> predictor;
+
+  /**
+   * A predictor over {@code model} (whose block outputs one logit per class of {@code vocab}).
+   *
+   * @param model a loaded or trained model; not closed by this predictor
+   * @param vocab class vocabulary (model-output order)
+   * @param pipeline the preprocessing the model was trained with
+   * @param multiLabel sigmoid outputs instead of softmax
+   * @param batchSize images per forward pass
+   */
+  public BatchPredictor(Model model, Vocab vocab, ImagePipelineConfig pipeline, boolean multiLabel, int batchSize) {
+    if (batchSize < 1) {
+      throw new IllegalArgumentException("batchSize must be >= 1; got " + batchSize);
+    }
+    this.vocab = vocab;
+    this.pipeline = new ImagePipeline(pipeline);
+    this.batchSize = batchSize;
+    this.predictor = model.newPredictor(new ClassifierTranslator(this.pipeline, multiLabel));
+  }
+
+  /** The class vocabulary. */
+  public Vocab vocab() {
+    return vocab;
+  }
+
+  /**
+   * Predicts every source; undecodable images give error results in place.
+   *
+   * @param topK how many classes to report per image (capped at the number of classes)
+   */
+  public List<Prediction> predict(List<ImageSource> sources, int topK) {
+    return run(sources, topK, null);
+  }
+
+  /** Like {@link #predict} with fastai's test-time augmentation. */
+  public List<Prediction> predictTta(List<ImageSource> sources, int topK, TtaConfig tta) {
+    return run(sources, topK, tta);
+  }
+
+  /** Class probabilities [images][classes] of decoded images with the validation preprocessing. */
+  public float[][] probabilities(List<Image> images) {
+    List<PreparedImage> in = images.stream().map(PreparedImage::plain).toList();
+    return forward(in);
+  }
+
+  /**
+   * Test-time augmentation probabilities (fastai {@code Learner.tta}): {@code n} passes with the training
+   * augmentations (pass {@code p} of image {@code i} seeded {@code itemSeed(seed, i, p)}), averaged and
+   * blended with the plain prediction by {@link Tta#combine}.
+   */
+  public float[][] probabilitiesTta(List<Image> images, TtaConfig tta) {
+    float[][] plain = probabilities(images);
+    List<float[][]> passes = new ArrayList<>();
+    for (int p = 0; p < tta.n(); p++) {
+      final int pass = p;
+      List<PreparedImage> in = IntStream.range(0, images.size())
+          .mapToObj(i -> new PreparedImage(images.get(i), true, ImagePipeline.itemSeed(tta.seed(), i, pass)))
+          .toList();
+      passes.add(forward(in));
+    }
+    return Tta.combine(passes, plain, tta);
+  }
+
+  private List<Prediction> run(List<ImageSource> sources, int topK, TtaConfig tta) {
+    if (topK < 1) {
+      throw new IllegalArgumentException("topK must be >= 1; got " + topK);
+    }
+    Prediction[] out = new Prediction[sources.size()];
+    List<Image> images = new ArrayList<>();
+    List<Integer> positions = new ArrayList<>();
+    int failed = 0;
+    for (int i = 0; i < sources.size(); i++) {
+      ImageSource s = sources.get(i);
+      try {
+        images.add(s.decode());
+        positions.add(i);
+      } catch (ImageDecodeException e) {
+        out[i] = Prediction.failure(s.name(), e.getMessage());
+        failed++;
+      }
+    }
+    if (failed > 0) {
+      logger.warn("{} of {} images could not be decoded; returned as error results", failed, sources.size());
+    }
+    if (!images.isEmpty()) {
+      float[][] probs = tta == null ? probabilities(images) : probabilitiesTta(images, tta);
+      for (int k = 0; k < probs.length; k++) {
+        int i = positions.get(k);
+        out[i] = toPrediction(sources.get(i).name(), probs[k], topK);
+      }
+    }
+    return List.of(out);
+  }
+
+  /** Builds a prediction from class probabilities: the top {@code k} sorted descending (ties by index). */
+  public Prediction toPrediction(String id, float[] probs, int k) {
+    if (probs.length != vocab.size()) {
+      throw new IllegalStateException("label-count mismatch: model produced " + probs.length
+          + " outputs but the vocabulary has " + vocab.size() + " labels");
+    }
+    List<ClassProb> top = IntStream.range(0, probs.length)
+        .boxed()
+        .sorted(Comparator.<Integer>comparingDouble(j -> -probs[j]).thenComparingInt(j -> j))
+        .limit(Math.min(k, probs.length))
+        .map(j -> new ClassProb(vocab.get(j), j, probs[j]))
+        .toList();
+    return new Prediction(id, top, probs, null);
+  }
+
+  private float[][] forward(List<PreparedImage> in) {
+    float[][] out = new float[in.size()][];
+    for (int start = 0; start < in.size(); start += batchSize) {
+      List<PreparedImage> chunk = in.subList(start, Math.min(in.size(), start + batchSize));
+      List<float[]> res;
+      try {
+        res = predictor.batchPredict(chunk);
+      } catch (TranslateException e) {
+        throw new IllegalStateException("Model inference failed on a batch of " + chunk.size() + " images", e);
+      }
+      for (int j = 0; j < res.size(); j++) {
+        out[start + j] = res.get(j);
+      }
+    }
+    return out;
+  }
+
+  /** Closes the underlying DJL predictor (not the model). */
+  @Override
+  public void close() {
+    predictor.close();
+  }
+}
