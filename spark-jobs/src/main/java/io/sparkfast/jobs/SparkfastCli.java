@@ -1,6 +1,8 @@
 package io.sparkfast.jobs;
 
 import io.sparkfast.jobs.tabular.TabularCommand;
+import io.sparkfast.jobs.vision.LrFindCommand;
+import io.sparkfast.jobs.vision.TrainCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -13,7 +15,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = SparkfastCli.Version.class,
     description = "Practical deep learning and tabular ML on Apache Spark.",
-    subcommands = {TabularCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {TabularCommand.class, TrainCommand.class, LrFindCommand.class, CommandLine.HelpCommand.class})
 public final class SparkfastCli implements Runnable {
 
   @CommandLine.Spec private CommandLine.Model.CommandSpec spec;

@@ -159,7 +159,7 @@ public final class IdxToPng {
     throw new IllegalArgumentException("Missing IDX file " + base + "[.gz] in " + dir);
   }
 
-  private static void deleteTree(Path root) throws IOException {
+  static void deleteTree(Path root) throws IOException {
     Files.walkFileTree(root, new SimpleFileVisitor<>() {
       @Override
       public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {

@@ -41,7 +41,7 @@ import java.util.Locale;
 public final class Backbones {
 
   /** Valid backbone names. */
-  public static final List<String> ARCHS = List.of("resnet18", "resnet34", "resnet50", "resnet18-small", "mobilenetv2");
+  public static final List<String> ARCHS = List.of("resnet18", "resnet34", "resnet50", "resnet18-small", "resnet-tiny", "mobilenetv2");
 
   private static final float BN_MOMENTUM = 0.9f; // PyTorch momentum 0.1
 
@@ -59,6 +59,8 @@ public final class Backbones {
       case "resnet34" -> resnet(a, new int[] {3, 4, 6, 3}, new int[] {64, 128, 256, 512}, false, 64, true);
       case "resnet50" -> resnet(a, new int[] {3, 4, 6, 3}, new int[] {256, 512, 1024, 2048}, true, 64, true);
       case "resnet18-small" -> resnet(a, new int[] {2, 2, 2, 2}, new int[] {32, 64, 128, 256}, false, 32, false);
+      // ResNet-18's layout at a quarter of its width with a 3x3 stem: small images (28-64 px) on CPUs
+      case "resnet-tiny" -> resnet(a, new int[] {2, 2, 2, 2}, new int[] {16, 32, 64, 128}, false, 16, false);
       case "mobilenetv2" -> mobileNetV2();
       default -> throw new IllegalArgumentException(
           "Unknown backbone '" + arch + "'; valid backbones are " + ARCHS

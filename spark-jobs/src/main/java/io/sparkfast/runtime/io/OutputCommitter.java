@@ -26,6 +26,7 @@ public final class OutputCommitter implements AutoCloseable {
   private final Path target;
   private final Path work;
   private boolean committed;
+  private java.nio.file.Path localStage;
 
   private OutputCommitter(FileSystem fs, Path target, Path work) {
     this.fs = fs;
@@ -76,8 +77,30 @@ public final class OutputCommitter implements AutoCloseable {
     }
   }
 
+  /**
+   * A local directory for outputs written with {@code java.nio} (models, checkpoints, plots). On the local file
+   * system it is the work directory itself; on any other file system (HDFS, S3A) it is a local staging folder
+   * whose contents {@link #commit()} uploads into the work directory first.
+   */
+  public java.nio.file.Path localWorkDir() throws IOException {
+    if (fs instanceof org.apache.hadoop.fs.LocalFileSystem || "file".equals(fs.getUri().getScheme())) {
+      return java.nio.file.Path.of(work.toUri());
+    }
+    if (localStage == null) {
+      localStage = java.nio.file.Files.createTempDirectory("sparkfast-out-");
+    }
+    return localStage;
+  }
+
   /** Writes {@code _SUCCESS} and swaps the work directory into place, replacing any previous result. */
   public void commit() throws IOException {
+    if (localStage != null) {
+      try (java.util.stream.Stream<java.nio.file.Path> children = java.nio.file.Files.list(localStage)) {
+        for (java.nio.file.Path child : children.toList()) {
+          fs.copyFromLocalFile(false, true, new Path(child.toUri()), new Path(work, child.getFileName().toString()));
+        }
+      }
+    }
     fs.create(new Path(work, "_SUCCESS"), true).close();
     Path old = null;
     if (fs.exists(target)) {
@@ -93,6 +116,7 @@ public final class OutputCommitter implements AutoCloseable {
       throw new IOException("cannot rename " + work + " to " + target);
     }
     committed = true;
+    deleteLocalStage();
     if (old != null && !fs.delete(old, true)) {
       logger.warn("Could not delete the previous result moved to {}", old);
     }
@@ -101,12 +125,24 @@ public final class OutputCommitter implements AutoCloseable {
 
   /** Deletes the work directory; a previous result stays as it was. */
   public void abort() {
+    deleteLocalStage();
     try {
       if (fs.exists(work)) {
         fs.delete(work, true);
       }
     } catch (IOException e) {
       logger.warn("Could not delete the work directory {}: {}", work, e.toString());
+    }
+  }
+
+  private void deleteLocalStage() {
+    if (localStage != null) {
+      try (java.util.stream.Stream<java.nio.file.Path> walk = java.nio.file.Files.walk(localStage)) {
+        walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      } catch (IOException e) {
+        logger.warn("Could not delete the local staging folder {}: {}", localStage, e.toString());
+      }
+      localStage = null;
     }
   }
 

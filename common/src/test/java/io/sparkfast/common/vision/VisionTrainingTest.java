@@ -1,0 +1,128 @@
+package io.sparkfast.common.vision;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.util.Pair;
+import io.sparkfast.common.artifact.ModelExport;
+import io.sparkfast.common.data.AugConfig;
+import io.sparkfast.common.data.ImageFolders;
+import io.sparkfast.common.data.ImageItem;
+import io.sparkfast.common.data.ImagePipelineConfig;
+import io.sparkfast.common.data.ImageSplits;
+import io.sparkfast.common.data.MnistJsonToPng;
+import io.sparkfast.common.data.Vocab;
+import io.sparkfast.common.testing.TestImages;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The reusable steps of {@link VisionTraining}: data formats, transfer of body weights, seeded limits. */
+class VisionTrainingTest {
+
+  static VisionSpec spec(Path data, String format, String pretrained, VisionSpec.Norm norm) {
+    return new VisionSpec(
+        new VisionSpec.Data(format, data, null, "train", "valid", 0, 3, 0, 0, 1),
+        new VisionSpec.ModelSpec("resnet-tiny", pretrained, null, false),
+        ImagePipelineConfig.defaults(16).withAug(AugConfig.none()), norm,
+        new VisionSpec.Fit(VisionSpec.Schedule.ONE_CYCLE, 1, 1e-3, 0, 100, 0.25, 25, 4, 0.01, 0, 0, 0, 1, 1),
+        new VisionSpec.LrFind(1e-7, 10, 10), new VisionSpec.Eval(false, 2, 0));
+  }
+
+  @Test
+  void pretrainedBodyWeightsAreCopiedAndTheHeadIsNew(@TempDir Path dir) {
+    TestImages.writeFolderTree(dir.resolve("img"), new String[] {"train", "valid"}, new String[] {"a", "b"}, 4, 16);
+    VisionSpec fresh = spec(dir.resolve("img"), "folders", null, VisionSpec.Norm.IMAGENET);
+    ImageSplits splits = VisionTraining.loadSplits(fresh.data());
+    try (NDManager m = NDManager.newBaseManager()) {
+      VisionTraining.Prepared a = VisionTraining.prepare(fresh, splits.vocab(), splits.train(), m);
+      ModelExport.export(dir.resolve("model"), a.model().block(), a.model().config(), splits.vocab(), a.pipeline(),
+          a.numFeatures(), false);
+      // a 3-class target: the body transfers, the head is rebuilt for 3 outputs
+      VisionSpec transfer = spec(dir.resolve("img"), "folders", dir.resolve("model").toString(),
+          VisionSpec.Norm.PRETRAINED);
+      VisionTraining.Prepared b = VisionTraining.prepare(transfer, Vocab.of(List.of("x", "y", "z")), splits.train(), m);
+      List<Pair<String, Parameter>> pa = body(a.model().block());
+      List<Pair<String, Parameter>> pb = body(b.model().block());
+      assertEquals(pa.size(), pb.size());
+      for (int i = 0; i < pa.size(); i++) {
+        assertArrayEquals(pa.get(i).getValue().getArray().toFloatArray(), pb.get(i).getValue().getArray().toFloatArray(),
+            pa.get(i).getKey());
+      }
+      assertArrayEquals(a.pipeline().norm().mean(), b.pipeline().norm().mean());
+      // and a fresh model's body differs (the copy is what made them equal)
+      VisionTraining.Prepared c = VisionTraining.prepare(fresh, splits.vocab(), splits.train(), m);
+      boolean anyDiff = false;
+      List<Pair<String, Parameter>> pc = body(c.model().block());
+      for (int i = 0; i < pa.size() && !anyDiff; i++) {
+        float[] x = pa.get(i).getValue().getArray().toFloatArray();
+        float[] y = pc.get(i).getValue().getArray().toFloatArray();
+        anyDiff = !java.util.Arrays.equals(x, y);
+      }
+      assertTrue(anyDiff);
+      // another architecture is refused, naming both
+      VisionSpec other = new VisionSpec(transfer.data(),
+          new VisionSpec.ModelSpec("resnet18-small", dir.resolve("model").toString(), null, false), transfer.pipeline(),
+          VisionSpec.Norm.PRETRAINED, transfer.fit(), transfer.lrFind(), transfer.eval());
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> VisionTraining.prepare(other, splits.vocab(), splits.train(), m));
+      assertTrue(e.getMessage().contains("resnet-tiny") && e.getMessage().contains("resnet18-small"), e.getMessage());
+    }
+  }
+
+  private static List<Pair<String, Parameter>> body(Block model) {
+    return ((SequentialBlock) model).getChildren().get(0).getValue().getParameters().stream().toList();
+  }
+
+  @Test
+  void mnistJsonConvertsWithAHeldOutSplit(@TempDir Path dir) throws Exception {
+    Path json = Files.createDirectories(dir.resolve("mnist"));
+    for (int d = 0; d < 10; d++) {
+      StringBuilder sb = new StringBuilder("{\"data\":[");
+      for (int i = 0; i < 5 * 784; i++) {
+        sb.append(i > 0 ? "," : "").append((i % 784) == (d * 50 + i / 784) ? "1" : "0");
+      }
+      Files.writeString(json.resolve(d + ".json"), sb.append("]}").toString());
+    }
+    VisionSpec s = spec(json, "mnist-json", null, VisionSpec.Norm.DATASET);
+    ImageSplits splits = VisionTraining.loadSplits(s.data());
+    assertEquals(30, splits.train().size());
+    assertEquals(20, splits.valid().size());
+    assertEquals(10, splits.vocab().size());
+    // the conversion is cached: a second load reads the same files
+    assertEquals(splits.train().stream().map(i -> i.source().name()).toList(),
+        VisionTraining.loadSplits(s.data()).train().stream().map(i -> i.source().name()).toList());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> MnistJsonToPng.convert(json, dir.resolve("x"), 5, 1, false));
+    assertTrue(e.getMessage().contains("need more than 5"), e.getMessage());
+    Files.writeString(json.resolve("3.json"), "{\"data\":[1,2,3]}");
+    e = assertThrows(IllegalArgumentException.class, () -> MnistJsonToPng.convert(json, dir.resolve("y"), 2, 1, false));
+    assertTrue(e.getMessage().contains("3.json"), e.getMessage());
+    assertFalse(Files.exists(dir.resolve("y")));
+  }
+
+  @Test
+  void limitIsASeededOrderKeepingPick() {
+    List<ImageItem> items = new java.util.ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      items.add(ImageItem.of(io.sparkfast.common.data.ImageSource.of(Path.of(i + ".png")), i % 2));
+    }
+    List<ImageItem> a = VisionTraining.limit(items, 10, 3);
+    assertEquals(a, VisionTraining.limit(items, 10, 3));
+    assertEquals(10, a.size());
+    for (int i = 1; i < a.size(); i++) {
+      assertTrue(items.indexOf(a.get(i - 1)) < items.indexOf(a.get(i)));
+    }
+    assertEquals(items, VisionTraining.limit(items, 0, 3));
+    assertTrue(ImageFolders.isImageFile(Path.of("x.png")));
+  }
+}

@@ -1,0 +1,41 @@
+package io.sparkfast.jobs.vision;
+
+import com.typesafe.config.Config;
+import io.sparkfast.common.vision.VisionSpec;
+import io.sparkfast.common.vision.VisionTraining;
+import io.sparkfast.jobs.JobCommand;
+import io.sparkfast.runtime.io.OutputCommitter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
+
+/** {@code sparkfast train}: single-process training (from scratch or fine-tuning) with the vision core. */
+@Command(
+    name = "train",
+    description = {
+      "Trains an image classifier in one process (the driver): fine_tune, fit_one_cycle or fit per the config,",
+      "with checkpoints, evaluation (accuracy, TTA, confusion matrix, top losses) and an exported model.",
+      "Writes model/ (for sparkfast score and DJL Serving), checkpoints/, plots/, metrics.json and _SUCCESS."
+    })
+public final class TrainCommand extends JobCommand {
+
+  @Override
+  protected String referenceResource() {
+    return "vision-reference.conf";
+  }
+
+  @Override
+  protected List<String> inputs(Config config) {
+    return List.of(String.valueOf(VisionConfig.str(config, "data.path")));
+  }
+
+  @Override
+  protected Map<String, Object> runJob(SparkSession spark, Config config, OutputCommitter out) throws Exception {
+    VisionSpec spec = VisionConfig.spec(config);
+    String resume = VisionConfig.str(config, "train.resume_from");
+    Path local = out.localWorkDir();
+    return VisionTraining.train(spec, local, resume == null ? null : Path.of(resume));
+  }
+}
