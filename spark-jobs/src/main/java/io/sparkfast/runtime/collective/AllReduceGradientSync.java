@@ -1,0 +1,65 @@
+package io.sparkfast.runtime.collective;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.nn.Parameter;
+import io.sparkfast.common.train.GradientSync;
+import io.sparkfast.common.train.Learner;
+import java.nio.FloatBuffer;
+import java.util.List;
+
+/**
+ * Synchronous data-parallel SGD for the vision core's {@link Learner}: after each backward pass, every trainable
+ * parameter's gradient is replaced by its mean over the replicas (one flat buffer, all-reduced in buckets), so the
+ * optimizer takes the same step everywhere and the replicas stay identical, the same math as PyTorch DDP.
+ *
+ * <p>BatchNorm running statistics are not synchronized: each replica keeps its own (DDP's default). They only
+ * affect evaluation, which the job runs on rank 0's copy.
+ */
+public final class AllReduceGradientSync implements GradientSync {
+
+  private final Collective collective;
+  private float[] buffer = new float[0];
+  private long steps;
+
+  /** Averages gradients through {@code collective}. */
+  public AllReduceGradientSync(Collective collective) {
+    this.collective = collective;
+  }
+
+  @Override
+  public void sync(List<Parameter> parameters, Learner learner) {
+    if (collective.size() == 1) {
+      return;
+    }
+    long total = 0;
+    for (Parameter p : parameters) {
+      total += p.getArray().getShape().size();
+    }
+    if (buffer.length != total) {
+      buffer = new float[Math.toIntExact(total)];
+    }
+    int off = 0;
+    for (Parameter p : parameters) {
+      try (NDArray g = p.getArray().getGradient()) {
+        float[] v = g.toFloatArray();
+        System.arraycopy(v, 0, buffer, off, v.length);
+        off += v.length;
+      }
+    }
+    collective.allReduceMean(buffer);
+    off = 0;
+    for (Parameter p : parameters) {
+      try (NDArray g = p.getArray().getGradient()) {
+        int n = Math.toIntExact(g.size());
+        g.set(FloatBuffer.wrap(java.util.Arrays.copyOfRange(buffer, off, off + n)));
+        off += n;
+      }
+    }
+    steps++;
+  }
+
+  /** Optimizer steps synchronized so far. */
+  public long steps() {
+    return steps;
+  }
+}

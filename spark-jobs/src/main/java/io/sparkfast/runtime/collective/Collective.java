@@ -1,0 +1,40 @@
+package io.sparkfast.runtime.collective;
+
+/**
+ * Collective operations among the N replicas of a data-parallel job, one instance per replica. Every replica must
+ * call the same operations in the same order with arrays of the same length. Implementations fail (never hang)
+ * when a peer dies or stalls: each operation throws {@link CollectiveException} after its timeout.
+ *
+ * <p>{@link RingCollective} runs over TCP between Spark executors; a GPU-native implementation (NCCL) can replace it
+ * behind this interface.
+ */
+public interface Collective extends AutoCloseable {
+
+  /** This replica's rank, 0 .. size-1. */
+  int rank();
+
+  /** Number of replicas. */
+  int size();
+
+  /** Replaces {@code data} with the element-wise mean over all replicas. */
+  void allReduceMean(float[] data);
+
+  /** Replaces {@code data} with the element-wise sum over all replicas (exact, for metric counts). */
+  void allReduceSum(double[] data);
+
+  /** Replaces {@code data} on every replica with {@code root}'s. */
+  void broadcast(float[] data, int root);
+
+  /** Returns when every replica has called it. */
+  void barrier();
+
+  /** Bytes this replica sent so far. */
+  long bytesSent();
+
+  /** Nanoseconds this replica spent inside collective operations so far. */
+  long nanosInCollectives();
+
+  /** Closes the connections. */
+  @Override
+  void close();
+}
