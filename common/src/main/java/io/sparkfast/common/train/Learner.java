@@ -274,6 +274,7 @@ public final class Learner implements AutoCloseable {
    * @throws IllegalStateException without validation data or while a fit runs
    */
   public Map<String, Double> validate() {
+    JniUtils.setGradMode(false);
     if (validData == null) {
       throw new IllegalStateException("validate() needs validation data; pass optValidData to the builder");
     }
@@ -514,6 +515,10 @@ public final class Learner implements AutoCloseable {
   // ---------------------------------------------------------------- the loop
 
   private void runFit(FitPlan fitPlan, List<Callback> extra, TrainingPosition from) {
+    // DJL turns PyTorch's (thread-local) grad mode off on the thread that loads the engine only; threads such as
+    // Spark's task threads start with it on, and in-place optimizer updates of leaf parameters would then fail.
+    // Autograd is enabled explicitly around forward/backward.
+    JniUtils.setGradMode(false);
     if (fitting) {
       throw new IllegalStateException("A fit is already running on this Learner");
     }

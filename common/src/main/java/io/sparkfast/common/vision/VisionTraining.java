@@ -335,8 +335,20 @@ public final class VisionTraining {
    */
   public static int runSchedule(Learner learn, VisionSpec spec, Path checkpointDir, boolean resume,
       List<EpochMetrics> history) {
+    return runSchedule(learn, spec, checkpointDir, resume, history,
+        file -> new SaveCheckpointCallback(file, spec.fit().checkpointEvery(), 0), List.of());
+  }
+
+  /**
+   * The general form: {@code checkpointer} makes the callback that writes a phase's checkpoint file (a distributed
+   * run uploads it to shared storage too), and {@code extraCallbacks} join every phase (e.g. metric gathering).
+   */
+  public static int runSchedule(Learner learn, VisionSpec spec, Path checkpointDir, boolean resume,
+      List<EpochMetrics> history, java.util.function.Function<Path, Callback> checkpointer,
+      List<Callback> extraCallbacks) {
     VisionSpec.Fit fit = spec.fit();
     List<Callback> base = fitCallbacks(spec);
+    base.addAll(extraCallbacks);
     int resumed = 0;
     int phases = fit.schedule() == VisionSpec.Schedule.FINE_TUNE && fit.freezeEpochs() > 0 ? 2 : 1;
     int first = phases == 2 ? 0 : 1;
@@ -356,7 +368,7 @@ public final class VisionTraining {
     for (int phase = startPhase; phase <= 1; phase++) {
       List<Callback> cbs = new ArrayList<>(base);
       if (checkpointDir != null && fit.checkpointEvery() > 0) {
-        cbs.add(new SaveCheckpointCallback(checkpointDir.resolve(CHECKPOINTS[phase]), fit.checkpointEvery(), 0));
+        cbs.add(checkpointer.apply(checkpointDir.resolve(CHECKPOINTS[phase])));
       }
       Callback[] extra = cbs.toArray(Callback[]::new);
       if (found != null && phase == startPhase) {

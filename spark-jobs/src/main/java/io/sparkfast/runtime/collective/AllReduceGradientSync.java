@@ -58,6 +58,22 @@ public final class AllReduceGradientSync implements GradientSync {
     steps++;
   }
 
+  /**
+   * Makes every replica start from rank {@code root}'s parameters (BatchNorm statistics included), as DDP does at
+   * construction, so replicas initialized with different random draws are identical.
+   */
+  public static void broadcastParameters(ai.djl.nn.Block block, Collective collective, int root) {
+    if (collective.size() == 1) {
+      return;
+    }
+    for (ai.djl.util.Pair<String, Parameter> p : block.getParameters()) {
+      NDArray a = p.getValue().getArray();
+      float[] v = a.toFloatArray();
+      collective.broadcast(v, root);
+      a.set(FloatBuffer.wrap(v));
+    }
+  }
+
   /** Optimizer steps synchronized so far. */
   public long steps() {
     return steps;
