@@ -47,6 +47,11 @@ public class SparkfastException extends RuntimeException {
   }
 
   /** Bad input data. */
+  public static SparkfastException input(String message) {
+    return input(message, null);
+  }
+
+  /** Bad input data, with its cause. */
   public static SparkfastException input(String message, Throwable cause) {
     return new SparkfastException(Kind.INPUT, message, cause);
   }

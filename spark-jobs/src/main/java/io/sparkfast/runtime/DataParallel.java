@@ -73,11 +73,19 @@ public final class DataParallel {
     byte[] secret = new byte[32];
     new SecureRandom().nextBytes(secret);
     JavaRDD<S> rdd = sc.parallelize(shards, n);
-    ClassTag<T> tag = ClassTag$.MODULE$.apply(Object.class);
-    List<T> out = new ArrayList<>(
-        rdd.rdd().barrier().mapPartitions(new ReplicaTask<>(fn, settings, secret, n), false, tag).toJavaRDD()
-            .collect());
-    return out;
+    ClassTag<Object[]> tag = ClassTag$.MODULE$.apply(Object[].class);
+    // The shuffle after the barrier stage makes it a ShuffleMapStage, which Spark re-runs as a whole when a replica
+    // fails (a barrier ResultStage that returned some results cannot be retried).
+    List<Object[]> ranked = rdd.rdd().barrier().mapPartitions(new ReplicaTask<>(fn, settings, secret, n), false, tag)
+        .toJavaRDD().repartition(1).collect();
+    @SuppressWarnings("unchecked")
+    T[] out = (T[]) new Object[n];
+    for (Object[] r : ranked) {
+      @SuppressWarnings("unchecked")
+      T value = (T) r[1];
+      out[(Integer) r[0]] = value;
+    }
+    return Arrays.asList(out);
   }
 
   /** Task slots the cluster offers now (executors x cores / task cpus), or -1 when unknown. */
@@ -111,7 +119,8 @@ public final class DataParallel {
   }
 
   /** The barrier task: ring setup, then the replica function. */
-  static final class ReplicaTask<S, T> extends AbstractFunction1<scala.collection.Iterator<S>, scala.collection.Iterator<T>>
+  static final class ReplicaTask<S, T>
+      extends AbstractFunction1<scala.collection.Iterator<S>, scala.collection.Iterator<Object[]>>
       implements Serializable {
     private final ReplicaFn<S, T> fn;
     private final Settings settings;
@@ -126,7 +135,7 @@ public final class DataParallel {
     }
 
     @Override
-    public scala.collection.Iterator<T> apply(scala.collection.Iterator<S> it) {
+    public scala.collection.Iterator<Object[]> apply(scala.collection.Iterator<S> it) {
       BarrierTaskContext ctx = BarrierTaskContext.get();
       int rank = ctx.partitionId();
       Iterator<S> items = CollectionConverters.asJava(it);
@@ -139,7 +148,9 @@ public final class DataParallel {
         try (Collective c = RingCollective.connect(server, peers, rank, secret, settings.connectTimeout(),
             settings.opTimeout(), settings.wire(), settings.bucketFloats())) {
           T result = fn.run(shard, new Replica(rank, n, ctx.stageAttemptNumber(), c, device));
-          return CollectionConverters.asScala(List.of(result).iterator());
+          List<Object[]> one = new ArrayList<>();
+          one.add(new Object[] {rank, result});
+          return CollectionConverters.asScala(one.iterator());
         }
       } catch (RuntimeException e) {
         logger.error("Replica {}/{} failed", rank, n, e);

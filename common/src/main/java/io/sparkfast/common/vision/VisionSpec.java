@@ -23,6 +23,11 @@ import java.util.Objects;
 public record VisionSpec(Data data, ModelSpec model, ImagePipelineConfig pipeline, Norm norm, Fit fit, LrFind lrFind,
     Eval eval) implements Serializable {
 
+  /** A copy with fixed normalization statistics (what a distributed run hands its replicas). */
+  public VisionSpec withFixedNorm(io.sparkfast.common.data.NormStats stats) {
+    return new VisionSpec(data, model, pipeline.withNorm(stats), Norm.FIXED, fit, lrFind, eval);
+  }
+
   public VisionSpec {
     Objects.requireNonNull(data, "data");
     Objects.requireNonNull(model, "model");
@@ -53,7 +58,7 @@ public record VisionSpec(Data data, ModelSpec model, ImagePipelineConfig pipelin
    * @param limitValid when {@code > 0}: keep this many validation images (a seeded pick), for quick runs
    * @param seed seed of every split and pick
    */
-  public record Data(String format, Path path, Path cache, String trainFolder, String validFolder, double validPct,
+  public record Data(String format, String path, String cache, String trainFolder, String validFolder, double validPct,
       int trainPerClass, int limitTrain, int limitValid, long seed) implements Serializable {
     public Data {
       format = format == null ? "" : format.strip().toLowerCase(Locale.ROOT);
@@ -97,14 +102,16 @@ public record VisionSpec(Data data, ModelSpec model, ImagePipelineConfig pipelin
     /** Computed from (up to 2,000) training images. */
     DATASET,
     /** Those of the pretrained model ({@link ModelSpec#pretrained()}), as fastai does for transfer. */
-    PRETRAINED;
+    PRETRAINED,
+    /** The pipeline's statistics as given (computed once by the driver of a distributed run). */
+    FIXED;
 
     /** Parses a config value. */
     public static Norm parse(String s) {
       try {
         return valueOf(s.strip().toUpperCase(Locale.ROOT));
       } catch (RuntimeException e) {
-        throw new IllegalArgumentException("input.norm '" + s + "' is not one of imagenet, dataset, pretrained");
+        throw new IllegalArgumentException("input.norm '" + s + "' is not one of imagenet, dataset, pretrained, fixed");
       }
     }
   }

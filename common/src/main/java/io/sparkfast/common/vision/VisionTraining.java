@@ -86,7 +86,7 @@ public final class VisionTraining {
    * @throws IllegalArgumentException on a missing folder, an empty class or split, or unreadable input
    */
   public static ImageSplits loadSplits(VisionSpec.Data data) {
-    Path root = data.path();
+    Path root = Path.of(data.path());
     if (!Files.exists(root)) {
       throw new IllegalArgumentException("data.path does not exist: " + root
           + ("folders".equals(data.format()) ? "" : " (run scripts/fetch-data first)"));
@@ -121,7 +121,8 @@ public final class VisionTraining {
   }
 
   private static Path cacheDir(VisionSpec.Data data) {
-    Path cache = data.cache() != null ? data.cache() : data.path().toAbsolutePath().getParent().resolve("cache");
+    Path cache = data.cache() != null ? Path.of(data.cache())
+        : Path.of(data.path()).toAbsolutePath().getParent().resolve("cache");
     try {
       return Files.createDirectories(cache);
     } catch (IOException e) {
@@ -187,9 +188,9 @@ public final class VisionTraining {
         pretrained = ModelExport.load(Path.of(spec.model().pretrained()));
       }
       NormStats norm = switch (spec.norm()) {
+        case FIXED -> pipe.norm();
         case IMAGENET -> NormStats.imagenet().forChannels(channels);
-        case DATASET -> NormStats.compute(
-            limit(trainItems, 2000, 7).stream().map(ImageItem::source).toList(), channels, manager);
+        case DATASET -> datasetNorm(trainItems, channels, manager);
         case PRETRAINED -> {
           if (pretrained == null) {
             throw new IllegalArgumentException("input.norm = pretrained needs model.pretrained");
@@ -217,6 +218,11 @@ public final class VisionTraining {
         pretrained.close();
       }
     }
+  }
+
+  /** Normalization statistics from (up to 2,000, a seeded pick of) the training images. */
+  public static NormStats datasetNorm(List<ImageItem> trainItems, int channels, NDManager manager) {
+    return NormStats.compute(limit(trainItems, 2000, 7).stream().map(ImageItem::source).toList(), channels, manager);
   }
 
   /** Copies the body's parameters (BatchNorm statistics included) of a pretrained export into {@code im}. */

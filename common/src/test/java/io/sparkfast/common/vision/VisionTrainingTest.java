@@ -31,7 +31,7 @@ class VisionTrainingTest {
 
   static VisionSpec spec(Path data, String format, String pretrained, VisionSpec.Norm norm) {
     return new VisionSpec(
-        new VisionSpec.Data(format, data, null, "train", "valid", 0, 3, 0, 0, 1),
+        new VisionSpec.Data(format, data.toString(), null, "train", "valid", 0, 3, 0, 0, 1),
         new VisionSpec.ModelSpec("resnet-tiny", pretrained, null, false),
         ImagePipelineConfig.defaults(16).withAug(AugConfig.none()), norm,
         new VisionSpec.Fit(VisionSpec.Schedule.ONE_CYCLE, 1, 1e-3, 0, 100, 0.25, 25, 4, 0.01, 0, 0, 0, 1, 1),

@@ -27,8 +27,7 @@ public final class VisionConfig {
         throw SparkfastException.config("data.path must be set (a folder of images, IDX files or mnist JSON)");
       }
       String cache = str(c, "data.cache");
-      VisionSpec.Data data = new VisionSpec.Data(str(c, "data.format"), Path.of(path),
-          cache == null ? null : Path.of(cache), str(c, "data.train_folder"), str(c, "data.valid_folder"),
+      VisionSpec.Data data = new VisionSpec.Data(str(c, "data.format"), path, cache, str(c, "data.train_folder"), str(c, "data.valid_folder"),
           dbl(c, "data.valid_pct"), integer(c, "data.train_per_class"), integer(c, "data.limit_train"),
           integer(c, "data.limit_valid"), lng(c, "data.seed"));
       String arch = str(c, "model.arch");
@@ -61,7 +60,7 @@ public final class VisionConfig {
     }
   }
 
-  static String str(Config c, String key) {
+  public static String str(Config c, String key) {
     return c.getIsNull(key) ? null : ConfigLoader.read(c, key, Config::getString);
   }
 

@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Parameter;
 import io.sparkfast.common.train.GradientSync;
 import io.sparkfast.common.train.Learner;
-import java.nio.FloatBuffer;
 import java.util.List;
 
 /**
@@ -51,7 +50,7 @@ public final class AllReduceGradientSync implements GradientSync {
     for (Parameter p : parameters) {
       try (NDArray g = p.getArray().getGradient()) {
         int n = Math.toIntExact(g.size());
-        g.set(FloatBuffer.wrap(java.util.Arrays.copyOfRange(buffer, off, off + n)));
+        copyInto(g, java.util.Arrays.copyOfRange(buffer, off, off + n));
         off += n;
       }
     }
@@ -70,7 +69,18 @@ public final class AllReduceGradientSync implements GradientSync {
       NDArray a = p.getValue().getArray();
       float[] v = a.toFloatArray();
       collective.broadcast(v, root);
-      a.set(FloatBuffer.wrap(v));
+      copyInto(a, v);
+    }
+  }
+
+  /**
+   * Copies {@code values} into {@code target}'s own storage (PyTorch {@code copy_}). Not {@code NDArray.set(Buffer)}:
+   * that makes the tensor point at a Java direct buffer owned by the wrapper, and a gradient wrapper is closed right
+   * after use, which would leave the parameter's gradient pointing at freed memory.
+   */
+  static void copyInto(NDArray target, float[] values) {
+    try (NDArray src = target.getManager().create(values, target.getShape())) {
+      target.set(new ai.djl.ndarray.index.NDIndex("..."), src);
     }
   }
 

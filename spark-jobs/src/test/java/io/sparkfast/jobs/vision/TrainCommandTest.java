@@ -35,31 +35,7 @@ class TrainCommandTest {
 
   @BeforeAll
   static void images() throws Exception {
-    shapes = dir.resolve("shapes");
-    Random r = new Random(3);
-    for (String split : new String[] {"train", "valid"}) {
-      for (String cls : new String[] {"bar", "ring"}) {
-        Path d = Files.createDirectories(shapes.resolve(split).resolve(cls));
-        for (int i = 0; i < (split.equals("train") ? 48 : 16); i++) {
-          BufferedImage img = new BufferedImage(20, 20, BufferedImage.TYPE_INT_RGB);
-          Graphics2D g = img.createGraphics();
-          g.setColor(new Color(r.nextInt(60), r.nextInt(60), r.nextInt(60)));
-          g.fillRect(0, 0, 20, 20);
-          // bars are warm, rings cool: an easy problem, so the test checks the pipeline, not the model
-          g.setColor(cls.equals("bar") ? new Color(200 + r.nextInt(55), 120 + r.nextInt(60), r.nextInt(60))
-              : new Color(r.nextInt(60), 120 + r.nextInt(60), 200 + r.nextInt(55)));
-          int x = 3 + r.nextInt(6);
-          int y = 3 + r.nextInt(6);
-          if (cls.equals("bar")) {
-            g.fillRect(x, y, 10, 3);
-          } else {
-            g.drawOval(x, y, 9, 9);
-          }
-          g.dispose();
-          ImageIO.write(img, "png", d.resolve(i + ".png").toFile());
-        }
-      }
-    }
+    shapes = ShapeImages.write(dir.resolve("shapes"), 48, 16);
   }
 
   @AfterAll

@@ -1,0 +1,515 @@
+package io.sparkfast.jobs.finetune;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import com.typesafe.config.Config;
+import io.sparkfast.common.data.ImageDataset;
+import io.sparkfast.common.data.ImageItem;
+import io.sparkfast.common.data.ImageSource;
+import io.sparkfast.common.data.ImageSplits;
+import io.sparkfast.common.data.NormStats;
+import io.sparkfast.common.data.Vocab;
+import io.sparkfast.common.train.EpochMetrics;
+import io.sparkfast.common.train.Learner;
+import io.sparkfast.common.train.callback.Callback;
+import io.sparkfast.common.train.plot.Plots;
+import io.sparkfast.common.vision.VisionSpec;
+import io.sparkfast.common.vision.VisionTraining;
+import io.sparkfast.jobs.SparkfastException;
+import io.sparkfast.jobs.vision.VisionConfig;
+import io.sparkfast.runtime.CheckpointStore;
+import io.sparkfast.runtime.DataParallel;
+import io.sparkfast.runtime.collective.AllReduceGradientSync;
+import io.sparkfast.runtime.collective.Collective;
+import io.sparkfast.runtime.collective.WireFormat;
+import io.sparkfast.runtime.io.OutputCommitter;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.Serializable;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import javax.imageio.ImageIO;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The distributed fine-tuning run. The driver lists and shards the images, computes shared normalization
+ * statistics, checks slots, checkpoint storage and any checkpoint to resume from; then {@link DataParallel} runs
+ * one replica per shard in a barrier stage. Each replica presizes its shard once into memory, starts from rank 0's
+ * parameters (broadcast), trains with the vision core's {@link Learner} and an {@link AllReduceGradientSync}, and
+ * sums validation counts across replicas every epoch (exact global metrics). Rank 0 writes checkpoints to a shared
+ * {@link CheckpointStore}; a retried stage resumes from them. Rank 0 finally evaluates on the whole validation set
+ * and exports the model into the job's output.
+ *
+ * <p>BatchNorm running statistics stay local to each replica (DDP's default); rank 0's are exported.
+ */
+public final class FinetuneJob {
+
+  private static final Logger logger = LoggerFactory.getLogger(FinetuneJob.class);
+
+  private final SparkSession spark;
+  private final Config config;
+  private final Integer replicasOption;
+
+  /** A job on {@code spark} with {@code config}; {@code replicas} overrides the config when non-null. */
+  public FinetuneJob(SparkSession spark, Config config, Integer replicas) {
+    this.spark = spark;
+    this.config = config;
+    this.replicasOption = replicas;
+  }
+
+  /** One replica's share of the data. */
+  record Shard(List<String> train, int[] trainLabels, List<String> valid, int[] validLabels, List<String> vocab,
+      List<String> allValid, int[] allValidLabels) implements Serializable {}
+
+  /** Test hooks: make one replica stall (sleep) or die on the first stage attempt. */
+  record Faults(int stallRank, long stallSeconds, int failRank) implements Serializable {}
+
+  /** Runs the job and returns its metrics. */
+  public Map<String, Object> run(OutputCommitter out) throws Exception {
+    long t0 = System.nanoTime();
+    VisionSpec spec = VisionConfig.spec(config);
+    int n = replicasOption != null ? replicasOption : config.getInt("distributed.replicas");
+    if (n < 1) {
+      throw SparkfastException.config("replicas must be >= 1; got " + n);
+    }
+    ImageSplits splits = VisionTraining.loadSplits(spec.data());
+    if (splits.multiLabel()) {
+      throw SparkfastException.config("finetune supports single-label classification only");
+    }
+    if (spec.norm() == VisionSpec.Norm.DATASET) {
+      try (NDManager m = NDManager.newBaseManager()) {
+        NormStats stats = VisionTraining.datasetNorm(splits.train(), spec.pipeline().channels(), m);
+        spec = spec.withFixedNorm(stats);
+      }
+    }
+    List<Shard> shards = shard(splits, n, spec.fit().batchSize(), spec.fit().seed());
+
+    String ckptDir = VisionConfig.str(config, "distributed.checkpoint_dir");
+    String base = ckptDir != null ? ckptDir : out.workDir().getParent() + "/" + ".sparkfast-checkpoints";
+    CheckpointStore store = new CheckpointStore(base + "/run-" + UUID.randomUUID());
+    store.checkWritable();
+    String resumeFrom = VisionConfig.str(config, "train.resume_from");
+    if (resumeFrom != null) {
+      seedFromResume(spec, splits, Path.of(resumeFrom), store);
+    }
+    DataParallel.Settings settings = new DataParallel.Settings(
+        Duration.ofMillis(config.getDuration("distributed.connect_timeout", TimeUnit.MILLISECONDS)),
+        Duration.ofMillis(config.getDuration("distributed.op_timeout", TimeUnit.MILLISECONDS)),
+        WireFormat.parse(VisionConfig.str(config, "distributed.wire_format")),
+        config.getInt("distributed.bucket_floats"),
+        Duration.ofMillis(config.getDuration("distributed.slot_wait", TimeUnit.MILLISECONDS)));
+    Faults faults = new Faults(config.getInt("distributed.debug.stall_rank"),
+        config.getLong("distributed.debug.stall_seconds"), config.getInt("distributed.debug.fail_rank"));
+    String outDir = out.workDir().toString();
+    JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    sc.setJobDescription("sparkfast finetune: " + n + " replicas");
+    long tTrain = System.nanoTime();
+    List<Map<String, Object>> results = DataParallel.run(sc, shards, settings,
+        new ReplicaRun(spec, store, outDir, faults));
+    double trainSeconds = (System.nanoTime() - tTrain) / 1e9;
+    FileSystem fs = store.dir().startsWith("/") ? FileSystem.getLocal(new Configuration())
+        : new org.apache.hadoop.fs.Path(store.dir()).getFileSystem(spark.sparkContext().hadoopConfiguration());
+    fs.delete(new org.apache.hadoop.fs.Path(store.dir()), true);
+
+    Map<String, Object> rank0 = results.get(0);
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("valid", rank0.get("valid"));
+    m.put("baseline", VisionTraining.baseline(splits));
+    m.put("replicas", n);
+    m.put("arch", spec.model().arch());
+    m.put("pretrained", spec.model().pretrained());
+    m.put("schedule", spec.fit().schedule().name().toLowerCase());
+    m.put("epochs", spec.fit().epochs());
+    m.put("batch_per_replica", spec.fit().batchSize());
+    m.put("global_batch", spec.fit().batchSize() * n);
+    m.put("train_images", splits.train().size());
+    m.put("valid_images", splits.valid().size());
+    long imagesTrained = 0;
+    double allReduce = 0;
+    double loop = 0;
+    int attempt = 0;
+    List<Map<String, Object>> perReplica = new ArrayList<>();
+    for (Map<String, Object> r : results) {
+      imagesTrained += ((Number) r.get("images_trained")).longValue();
+      allReduce += ((Number) r.get("allreduce_seconds")).doubleValue();
+      loop += ((Number) r.get("fit_seconds")).doubleValue();
+      attempt = Math.max(attempt, ((Number) r.get("stage_attempt")).intValue());
+      Map<String, Object> pr = new LinkedHashMap<>(r);
+      pr.remove("valid");
+      pr.remove("history");
+      perReplica.add(pr);
+    }
+    double fitSeconds = ((Number) rank0.get("fit_seconds")).doubleValue();
+    m.put("images_per_second", imagesTrained / Math.max(1e-9, fitSeconds));
+    m.put("allreduce_share", loop > 0 ? allReduce / loop : 0.0);
+    m.put("stage_attempts", attempt + 1);
+    m.put("resumed_phases", rank0.get("resumed_phases"));
+    m.put("fit_seconds", fitSeconds);
+    m.put("train_seconds", trainSeconds);
+    m.put("seconds", (System.nanoTime() - t0) / 1e9);
+    m.put("per_replica", perReplica);
+    m.put("history", rank0.get("history"));
+    return m;
+  }
+
+  /** lr_find on one executor (a plain Spark task); the plot comes back with the suggestions. */
+  public Map<String, Object> lrFind(OutputCommitter out) throws Exception {
+    VisionSpec spec = VisionConfig.spec(config);
+    JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    sc.setJobDescription("sparkfast finetune --lr-find");
+    List<Object[]> res = sc.parallelize(List.of(0), 1).map(x -> {
+      Path tmp = Files.createTempDirectory("sparkfast-lrfind-");
+      Map<String, Object> m = VisionTraining.lrFind(spec, tmp);
+      byte[] png = Files.readAllBytes(tmp.resolve("plots/lr_find.png"));
+      return new Object[] {new LinkedHashMap<>(m), png};
+    }).collect();
+    @SuppressWarnings("unchecked")
+    Map<String, Object> m = (Map<String, Object>) res.get(0)[0];
+    out.writeBytes("plots/lr_find.png", (byte[]) res.get(0)[1]);
+    return m;
+  }
+
+  /** Strided shards of the seeded shuffle, truncated to equal size (equal step counts on every replica). */
+  static List<Shard> shard(ImageSplits splits, int n, int batch, long seed) {
+    List<ImageItem> train = new ArrayList<>(splits.train());
+    Collections.shuffle(train, new Random(seed));
+    int per = train.size() / n;
+    if (per < batch) {
+      throw SparkfastException.input("empty shard: " + splits.train().size() + " training images over " + n
+          + " replicas leave " + per + " per replica, fewer than train.batch_size " + batch
+          + "; use fewer replicas or a smaller batch");
+    }
+    if (splits.valid().size() < n) {
+      throw SparkfastException.input("the validation split has " + splits.valid().size() + " images, fewer than the "
+          + n + " replicas");
+    }
+    List<String> vocab = splits.vocab().labels();
+    List<Shard> shards = new ArrayList<>();
+    for (int r = 0; r < n; r++) {
+      List<String> tp = new ArrayList<>();
+      int[] tl = new int[per];
+      for (int i = 0; i < per; i++) {
+        ImageItem it = train.get(r + i * n);
+        tp.add(it.source().name());
+        tl[i] = it.label();
+      }
+      List<String> vp = new ArrayList<>();
+      List<Integer> vl = new ArrayList<>();
+      for (int i = r; i < splits.valid().size(); i += n) {
+        vp.add(splits.valid().get(i).source().name());
+        vl.add(splits.valid().get(i).label());
+      }
+      List<String> all = r == 0 ? splits.valid().stream().map(i -> i.source().name()).toList() : List.of();
+      int[] allLabels = r == 0 ? splits.valid().stream().mapToInt(ImageItem::label).toArray() : new int[0];
+      shards.add(new Shard(tp, tl, vp, vl.stream().mapToInt(Integer::intValue).toArray(), vocab, all, allLabels));
+    }
+    return shards;
+  }
+
+  /** Copies the checkpoints to resume from into the run's store after checking they fit this model. */
+  private static void seedFromResume(VisionSpec spec, ImageSplits splits, Path from, CheckpointStore store) {
+    boolean any = false;
+    for (String name : VisionTraining.CHECKPOINTS) {
+      Path f = from.resolve(name);
+      if (!Files.isRegularFile(f)) {
+        continue;
+      }
+      any = true;
+      try (NDManager m = NDManager.newBaseManager();
+          VisionTraining.Prepared p = VisionTraining.prepare(spec, splits.vocab(), splits.train(), m)) {
+        ImageDataset ds = VisionTraining.trainDataset(spec, splits.vocab(), p.pipeline(),
+            VisionTraining.limit(splits.train(), spec.fit().batchSize(), 1));
+        try (Learner learn = VisionTraining.learner(spec, p, ds, null,
+            io.sparkfast.common.train.GradientSync.none(), 0, m)) {
+          learn.loadCheckpoint(f); // throws a named error for another architecture or label set
+        }
+      } catch (IllegalArgumentException e) {
+        throw SparkfastException.input("train.resume_from " + f + " does not fit this model: " + e.getMessage());
+      }
+      store.put(f, name);
+    }
+    if (!any) {
+      throw SparkfastException.input("train.resume_from " + from + " holds no checkpoint ("
+          + String.join(", ", VisionTraining.CHECKPOINTS) + ")");
+    }
+  }
+
+  /** The replica: presize, broadcast, train with all-reduce, gather metrics, checkpoint, export. */
+  static final class ReplicaRun implements DataParallel.ReplicaFn<Shard, Map<String, Object>> {
+    private final VisionSpec spec;
+    private final CheckpointStore store;
+    private final String outDir;
+    private final Faults faults;
+
+    ReplicaRun(VisionSpec spec, CheckpointStore store, String outDir, Faults faults) {
+      this.spec = spec;
+      this.store = store;
+      this.outDir = outDir;
+      this.faults = faults;
+    }
+
+    @Override
+    public Map<String, Object> run(Shard shard, DataParallel.Replica replica) throws Exception {
+      Collective c = replica.collective();
+      int rank = replica.rank();
+      boolean firstAttempt = replica.stageAttempt() == 0;
+      Engine.getInstance().setRandomSeed((int) spec.fit().seed());
+      // task threads start with PyTorch's thread-local grad mode on; DJL expects it off outside autograd scopes
+      ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+      Vocab vocab = Vocab.ofOrdered(shard.vocab());
+      int presize = spec.pipeline().presize();
+      long tPresize = System.nanoTime();
+      List<ImageItem> train = presized(shard.train(), shard.trainLabels(), presize);
+      List<ImageItem> valid = presized(shard.valid(), shard.validLabels(), presize);
+      double presizeSeconds = (System.nanoTime() - tPresize) / 1e9;
+      Path local = Files.createTempDirectory("sparkfast-replica-" + rank + "-");
+      Path ckptLocal = Files.createDirectories(local.resolve("checkpoints"));
+      boolean resume = false;
+      for (String name : VisionTraining.CHECKPOINTS) {
+        resume |= store.get(name, ckptLocal.resolve(name));
+      }
+      c.barrier(); // every replica has read the same checkpoints before rank 0 can write new ones
+      Device device = replica.device().startsWith("gpu:")
+          ? Device.gpu(Integer.parseInt(replica.device().substring(4))) : Device.cpu();
+      Map<String, Object> result = new LinkedHashMap<>();
+      try (NDManager manager = NDManager.newBaseManager(device);
+          VisionTraining.Prepared p = VisionTraining.prepare(spec, vocab, train, manager)) {
+        AllReduceGradientSync.broadcastParameters(p.model().block(), c, 0);
+        ImageDataset trainDs = VisionTraining.trainDataset(spec, vocab, p.pipeline(), train);
+        ImageDataset validDs = VisionTraining.validDataset(spec, vocab, p.pipeline(), valid);
+        AllReduceGradientSync sync = new AllReduceGradientSync(c);
+        List<Map<String, Object>> history = new ArrayList<>();
+        List<Callback> extra = new ArrayList<>();
+        extra.add(new GlobalMetrics(c, valid.size(), history));
+        if (firstAttempt && rank == faults.stallRank()) {
+          extra.add(new Stall(faults.stallSeconds()));
+        }
+        if (firstAttempt && rank == faults.failRank()) {
+          extra.add(new Fail());
+        }
+        long tFit = System.nanoTime();
+        long nanos0 = c.nanosInCollectives();
+        int resumed;
+        try (Learner learn = VisionTraining.learner(spec, p, trainDs, validDs, sync, rank, manager)) {
+          resumed = VisionTraining.runSchedule(learn, spec, ckptLocal, resume, new ArrayList<>(),
+              file -> new StoreCheckpoint(file, spec.fit().checkpointEvery(), store), extra);
+        }
+        double fitSeconds = (System.nanoTime() - tFit) / 1e9;
+        result.put("rank", rank);
+        result.put("stage_attempt", replica.stageAttempt());
+        result.put("device", replica.device());
+        result.put("resumed_phases", resumed);
+        result.put("steps", sync.steps());
+        result.put("images_trained", sync.steps() * (long) Math.min(spec.fit().batchSize(), train.size()));
+        result.put("presize_seconds", presizeSeconds);
+        result.put("fit_seconds", fitSeconds);
+        result.put("allreduce_seconds", (c.nanosInCollectives() - nanos0) / 1e9);
+        result.put("bytes_sent", c.bytesSent());
+        if (rank == 0) {
+          Path plots = Files.createDirectories(local.resolve("plots"));
+          List<ImageItem> all = presized(shard.allValid(), shard.allValidLabels(), presize);
+          result.put("valid", VisionTraining.evaluate(spec, p, vocab, all, plots));
+          List<EpochMetrics> rows = new ArrayList<>();
+          for (Map<String, Object> h : history) {
+            rows.add(new EpochMetrics(((Number) h.get("epoch")).intValue(), (double) h.get("train_loss"),
+                (double) h.get("valid_loss"), Map.of("accuracy", (double) h.get("accuracy")), (double) h.get("seconds")));
+          }
+          Plots.epochs(rows, plots.resolve("epochs.png"));
+          Path model = local.resolve("model");
+          io.sparkfast.common.artifact.ModelExport.export(model, p.model().block(), p.model().config(), vocab,
+              p.pipeline(), p.numFeatures(), true);
+          upload(local, outDir, "model", "plots", "checkpoints");
+          result.put("history", history);
+        }
+      } finally {
+        deleteTree(local);
+      }
+      return result;
+    }
+
+    static List<ImageItem> presized(List<String> paths, int[] labels, int presize) throws IOException {
+      List<ImageItem> items = new ArrayList<>(paths.size());
+      for (int i = 0; i < paths.size(); i++) {
+        items.add(ImageItem.of(ImageSource.of(paths.get(i), presize(Path.of(paths.get(i)), presize)), labels[i]));
+      }
+      return items;
+    }
+
+    /**
+     * The file's bytes, or when its shorter side exceeds {@code presize} a PNG downscaled so that the shorter side
+     * is {@code presize}: later epochs read memory, not files, and never resample from full size again.
+     */
+    static byte[] presize(Path file, int presize) throws IOException {
+      byte[] bytes;
+      try {
+        bytes = Files.readAllBytes(file);
+      } catch (IOException e) {
+        throw new IOException("cannot read image " + file + ": " + e.getMessage(), e);
+      }
+      BufferedImage img = ImageIO.read(new ByteArrayInputStream(bytes));
+      if (img == null) {
+        throw new IllegalArgumentException("cannot decode image " + file);
+      }
+      int shorter = Math.min(img.getWidth(), img.getHeight());
+      if (shorter <= presize) {
+        return bytes;
+      }
+      double s = (double) presize / shorter;
+      int w = Math.max(1, (int) Math.round(img.getWidth() * s));
+      int h = Math.max(1, (int) Math.round(img.getHeight() * s));
+      BufferedImage small = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+      Graphics2D g = small.createGraphics();
+      g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+      g.drawImage(img, 0, 0, w, h, null);
+      g.dispose();
+      ByteArrayOutputStream bos = new ByteArrayOutputStream();
+      ImageIO.write(small, "png", bos);
+      return bos.toByteArray();
+    }
+
+    private static void upload(Path local, String outDir, String... names) throws IOException {
+      org.apache.hadoop.fs.Path target = new org.apache.hadoop.fs.Path(outDir);
+      FileSystem fs = target.getFileSystem(new Configuration());
+      for (String name : names) {
+        Path p = local.resolve(name);
+        if (Files.exists(p)) {
+          fs.copyFromLocalFile(false, true, new org.apache.hadoop.fs.Path(p.toUri()),
+              new org.apache.hadoop.fs.Path(target, name));
+        }
+      }
+    }
+
+    private static void deleteTree(Path root) {
+      try (var walk = Files.walk(root)) {
+        walk.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      } catch (IOException e) {
+        logger.warn("Cannot delete {}", root, e);
+      }
+    }
+  }
+
+  /** Sums validation loss and hits over replicas after each epoch: exact global metrics on every replica. */
+  static final class GlobalMetrics implements Callback {
+    private final Collective c;
+    private final int validCount;
+    private final List<Map<String, Object>> history;
+
+    GlobalMetrics(Collective c, int validCount, List<Map<String, Object>> history) {
+      this.c = c;
+      this.validCount = validCount;
+      this.history = history;
+    }
+
+    @Override
+    public int order() {
+      return 60; // after the Recorder (50) has its epoch row, before checkpoints (70)
+    }
+
+    @Override
+    public void afterEpoch(Learner learn) {
+      List<EpochMetrics> rows = learn.recorder().values();
+      EpochMetrics last = rows.get(rows.size() - 1);
+      double acc = last.metrics().getOrDefault("accuracy", Double.NaN);
+      double[] sums = {last.validLoss() * validCount, acc * validCount, validCount, last.trainLoss(), 1};
+      c.allReduceSum(sums);
+      Map<String, Object> row = new LinkedHashMap<>();
+      row.put("epoch", history.size());
+      row.put("train_loss", sums[3] / sums[4]);
+      row.put("valid_loss", sums[0] / sums[2]);
+      row.put("accuracy", sums[1] / sums[2]);
+      row.put("error_rate", 1 - sums[1] / sums[2]);
+      row.put("seconds", last.seconds());
+      history.add(row);
+      if (learn.rank() == 0) {
+        logger.info("epoch {} (all replicas): {}", history.size() - 1, row);
+      }
+    }
+  }
+
+  /** Rank 0 writes the phase's checkpoint after every {@code every} epochs and uploads it to the store. */
+  static final class StoreCheckpoint implements Callback {
+    private final Path file;
+    private final int every;
+    private final CheckpointStore store;
+
+    StoreCheckpoint(Path file, int every, CheckpointStore store) {
+      this.file = file;
+      this.every = every;
+      this.store = store;
+    }
+
+    @Override
+    public int order() {
+      return 70;
+    }
+
+    @Override
+    public boolean runValid() {
+      return false;
+    }
+
+    @Override
+    public void afterEpoch(Learner learn) {
+      if ((learn.epoch() + 1) % every == 0 && learn.saveCheckpoint(file)) {
+        store.put(file, file.getFileName().toString());
+      }
+    }
+  }
+
+  /** Test hook: sleeps once, mid-epoch, past the all-reduce timeout. */
+  static final class Stall implements Callback {
+    private final long seconds;
+    private boolean done;
+
+    Stall(long seconds) {
+      this.seconds = seconds;
+    }
+
+    @Override
+    public void afterBatch(Learner learn) {
+      if (!done && learn.isTraining() && learn.trainIter() >= 2) {
+        done = true;
+        logger.warn("debug: replica {} stalls for {} s", learn.rank(), seconds);
+        try {
+          Thread.sleep(seconds * 1000);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    }
+  }
+
+  /** Test hook: fails once after the first epoch's checkpoint. */
+  static final class Fail implements Callback {
+    @Override
+    public int order() {
+      return 80;
+    }
+
+    @Override
+    public void afterBatch(Learner learn) {
+      if (learn.isTraining() && learn.epoch() >= 1 && learn.trainIter() > 0) {
+        throw new IllegalStateException("debug: replica " + learn.rank() + " fails on purpose (distributed.debug)");
+      }
+    }
+  }
+}

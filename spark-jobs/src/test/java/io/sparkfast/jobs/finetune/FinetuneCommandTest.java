@@ -1,0 +1,133 @@
+package io.sparkfast.jobs.finetune;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sparkfast.jobs.CliRun;
+import io.sparkfast.jobs.ExitCodes;
+import io.sparkfast.jobs.vision.ShapeImages;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code sparkfast finetune} in-process on local[2] (two replicas as two task threads with a real TCP ring): a
+ * run, a replica failure that Spark retries from the checkpoint, a stalled replica that times out, and bad input.
+ */
+class FinetuneCommandTest {
+
+  @TempDir static Path dir;
+  static Path shapes;
+  static final Path ROOT = Path.of(System.getProperty("sparkfast.root", "..")).toAbsolutePath().normalize();
+
+  @BeforeAll
+  static void images() throws Exception {
+    shapes = ShapeImages.write(dir.resolve("shapes"), 48, 16);
+  }
+
+  @AfterAll
+  static void stopSpark() {
+    SparkSession.getActiveSession().foreach(s -> {
+      s.stop();
+      return null;
+    });
+  }
+
+  static CliRun finetune(Path out, String master, String... sets) {
+    List<String> args = new ArrayList<>(Arrays.asList("finetune", "--master", master, "--replicas", "2",
+        "--conf", ROOT.resolve("conf/fashion-mnist.conf").toString(), "--out", out.toString(),
+        "--set", "data.format=folders", "--set", "data.path=\"" + shapes + "\"", "--set", "input.size=20",
+        "--set", "input.presize=20", "--set", "input.channels=3", "--set", "train.batch_size=8",
+        "--set", "train.epochs=2", "--set", "eval.tta=false", "--set", "eval.top_losses=4"));
+    for (String s : sets) {
+      args.add("--set");
+      args.add(s);
+    }
+    return CliRun.of(args.toArray(String[]::new));
+  }
+
+  static JsonNode metrics(Path out) throws Exception {
+    return new ObjectMapper().readTree(out.resolve("metrics.json").toFile());
+  }
+
+  @Test
+  void twoReplicasTrainAndExport() throws Exception {
+    Path out = dir.resolve("ft");
+    CliRun run = finetune(out, "local[2]");
+    assertEquals(ExitCodes.OK, run.exitCode(), run.err());
+    JsonNode m = metrics(out);
+    assertEquals(2, m.get("replicas").asInt());
+    assertEquals(16, m.get("global_batch").asInt());
+    assertEquals(2, m.get("history").size());
+    assertTrue(m.get("valid").get("accuracy").asDouble() > m.get("baseline").get("accuracy").asDouble(), m.toString());
+    JsonNode r0 = m.get("per_replica").get(0);
+    JsonNode r1 = m.get("per_replica").get(1);
+    assertEquals(r0.get("steps").asLong(), r1.get("steps").asLong(), "equal step counts");
+    assertEquals(2 * (48 / 8), r0.get("steps").asLong());
+    double share = m.get("allreduce_share").asDouble();
+    assertTrue(share > 0 && share < 1, "allreduce share " + share);
+    assertTrue(Files.isRegularFile(out.resolve("model/model-0000.params")));
+    assertTrue(Files.isRegularFile(out.resolve("plots/confusion_matrix.png")));
+    assertTrue(Files.isRegularFile(out.resolve("checkpoints/phase1.ckpt")));
+  }
+
+  @Test
+  void aFailedReplicaIsRetriedFromTheCheckpoint() throws Exception {
+    Path out = dir.resolve("ft-fail");
+    CliRun run = finetune(out, "local[2]", "distributed.debug.fail_rank=1");
+    assertEquals(ExitCodes.OK, run.exitCode(), run.err());
+    JsonNode m = metrics(out);
+    assertEquals(2, m.get("stage_attempts").asInt(), m.toString());
+    assertEquals(1, m.get("resumed_phases").asInt(), m.toString());
+  }
+
+  @Test
+  void aStalledReplicaFailsTheStageWithinTheTimeout() throws Exception {
+    Path out = dir.resolve("ft-stall");
+    long t0 = System.nanoTime();
+    CliRun run = finetune(out, "local[2]", "distributed.debug.stall_rank=0", "distributed.debug.stall_seconds=25",
+        "distributed.op_timeout=3s");
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    // the stalled attempt fails after ~3 s (not 25), then the retry (no stall) completes
+    assertEquals(ExitCodes.OK, run.exitCode(), run.err());
+    assertEquals(2, metrics(out).get("stage_attempts").asInt());
+    assertTrue(seconds < 120, "took " + seconds + " s");
+  }
+
+  @Test
+  void badInput() throws Exception {
+    Path out = dir.resolve("ft-bad");
+    // three replicas on two task slots
+    List<String> args = new ArrayList<>(List.of("finetune", "--master", "local[2]", "--replicas", "3", "--conf",
+        ROOT.resolve("conf/fashion-mnist.conf").toString(), "--out", out.toString(), "--set", "data.format=folders",
+        "--set", "data.path=\"" + shapes + "\"", "--set", "input.size=20", "--set", "input.presize=20",
+        "--set", "input.channels=3", "--set", "train.batch_size=8", "--set", "distributed.slot_wait=1s"));
+    CliRun tooMany = CliRun.of(args.toArray(String[]::new));
+    assertEquals(ExitCodes.BAD_INPUT, tooMany.exitCode(), tooMany.err());
+    assertTrue(tooMany.errorLine().contains("offers 2"), tooMany.errorLine());
+    assertFalse(Files.exists(out));
+
+    CliRun empty = finetune(out, "local[2]", "train.batch_size=64");
+    assertEquals(ExitCodes.BAD_INPUT, empty.exitCode(), empty.err());
+    assertTrue(empty.errorLine().contains("empty shard"), empty.errorLine());
+
+    Path ro = Files.createDirectories(dir.resolve("readonly"));
+    ro.toFile().setWritable(false);
+    CliRun perm = finetune(out, "local[2]", "distributed.checkpoint_dir=\"" + ro.resolve("ck") + "\"");
+    ro.toFile().setWritable(true);
+    if (!"root".equals(System.getProperty("user.name"))) {
+      assertEquals(ExitCodes.BAD_INPUT, perm.exitCode(), perm.err());
+      assertTrue(perm.errorLine().contains("not writable"), perm.errorLine());
+    }
+  }
+}
