@@ -1,6 +1,7 @@
 package io.sparkfast.jobs;
 
 import io.sparkfast.jobs.finetune.FinetuneCommand;
+import io.sparkfast.jobs.score.ScoreCommand;
 import io.sparkfast.jobs.tabular.TabularCommand;
 import io.sparkfast.jobs.vision.LrFindCommand;
 import io.sparkfast.jobs.vision.TrainCommand;
@@ -16,7 +17,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = SparkfastCli.Version.class,
     description = "Practical deep learning and tabular ML on Apache Spark.",
-    subcommands = {TabularCommand.class, TrainCommand.class, LrFindCommand.class, FinetuneCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {TabularCommand.class, TrainCommand.class, LrFindCommand.class, ScoreCommand.class, FinetuneCommand.class, CommandLine.HelpCommand.class})
 public final class SparkfastCli implements Runnable {
 
   @CommandLine.Spec private CommandLine.Model.CommandSpec spec;

@@ -1,0 +1,67 @@
+package io.sparkfast.jobs.score;
+
+import com.typesafe.config.Config;
+import io.sparkfast.jobs.JobCommand;
+import io.sparkfast.runtime.io.OutputCommitter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code sparkfast score}: batch image scoring on executors with an exported model, one row per image. */
+@Command(
+    name = "score",
+    description = {
+      "Scores image files (PNG, JPEG, BMP, GIF) under one or more paths or globs on the Spark executors with a model",
+      "exported by `sparkfast train` / `finetune` (its model/ folder). Writes predictions/ (Parquet: path, label,",
+      "probability, top-k labels and probabilities, model_id, error, scored_at, modification_time), metrics.json and",
+      "_SUCCESS, atomically; exactly one row per input image. Undecodable files get an error row."
+    })
+public final class ScoreCommand extends JobCommand {
+
+  @Option(names = "--model", required = true, paramLabel = "DIR", description = "Exported model folder.")
+  String model;
+
+  @Option(names = "--input", required = true, arity = "1..*", paramLabel = "PATH",
+      description = "Image files, folders (recursive) or globs; repeatable.")
+  List<String> input = new ArrayList<>();
+
+  @Option(names = "--batch-size", paramLabel = "N", description = "Images per inference batch (default 64).")
+  Integer batchSize;
+
+  @Option(names = "--top-k", paramLabel = "K", description = "Classes reported per image (default 3).")
+  Integer topK;
+
+  @Option(names = "--tta", description = "fastai test-time augmentation (4 augmented passes blended with the plain one).")
+  boolean tta;
+
+  @Option(names = "--incremental", paramLabel = "PREV_OUT",
+      description = "Skip images already scored in a previous output (same path and modification time); carry them.")
+  String incremental;
+
+  @Override
+  protected String referenceResource() {
+    return "score-reference.conf";
+  }
+
+  @Override
+  protected String defaultResource() {
+    return "score-reference.conf";
+  }
+
+  @Override
+  protected List<String> inputs(Config config) {
+    return input;
+  }
+
+  @Override
+  protected Map<String, Object> runJob(SparkSession spark, Config config, OutputCommitter out) throws Exception {
+    ScoreJob.Options o = new ScoreJob.Options(model, input,
+        batchSize != null ? batchSize : config.getInt("score.batch_size"),
+        topK != null ? topK : config.getInt("score.top_k"), tta || config.getBoolean("score.tta"),
+        incremental, config.getString("score.path_filter"), config.getInt("score.partitions"));
+    return new ScoreJob(spark, o).run(out);
+  }
+}

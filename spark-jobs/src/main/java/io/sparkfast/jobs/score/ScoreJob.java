@@ -1,0 +1,247 @@
+package io.sparkfast.jobs.score;
+
+import static org.apache.spark.sql.functions.col;
+
+import io.sparkfast.common.artifact.ExportedModel;
+import io.sparkfast.common.artifact.ModelExport;
+import io.sparkfast.common.data.ImageSource;
+import io.sparkfast.common.infer.BatchPredictor;
+import io.sparkfast.common.infer.ClassProb;
+import io.sparkfast.common.infer.Prediction;
+import io.sparkfast.common.infer.TtaConfig;
+import io.sparkfast.jobs.SparkfastException;
+import io.sparkfast.runtime.ModelCache;
+import io.sparkfast.runtime.io.OutputCommitter;
+import java.io.Serializable;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Timestamp;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Batch scoring. The driver checks the model and the inputs, Spark's {@code binaryFile} source lists and reads the
+ * files, and each partition is scored by {@link ScorePartition} with the executor's cached model. The predictions
+ * are written with Spark's file commit protocol into the job's temporary output, which {@link OutputCommitter}
+ * renames into place.
+ *
+ * <p><b>Exactly one row per image:</b> each output row is a deterministic function of one input file, and Spark's
+ * commit protocol keeps the files of exactly one successful attempt per partition (failed, killed and speculative
+ * attempts are discarded), so task retries and lost executors cannot duplicate or lose rows; a re-run replaces the
+ * whole output. The job verifies it after writing: row count and distinct paths equal the number of input files.
+ */
+public final class ScoreJob {
+
+  private static final Logger logger = LoggerFactory.getLogger(ScoreJob.class);
+
+  /** The output schema. */
+  public static final StructType SCHEMA = new StructType()
+      .add("path", DataTypes.StringType, false)
+      .add("label", DataTypes.StringType, true)
+      .add("probability", DataTypes.FloatType, true)
+      .add("top_k_labels", DataTypes.createArrayType(DataTypes.StringType), true)
+      .add("top_k_probs", DataTypes.createArrayType(DataTypes.FloatType), true)
+      .add("model_id", DataTypes.StringType, false)
+      .add("error", DataTypes.StringType, true)
+      .add("scored_at", DataTypes.TimestampType, false)
+      .add("modification_time", DataTypes.TimestampType, true);
+
+  /** What to score and how. */
+  public record Options(String model, List<String> inputs, int batchSize, int topK, boolean tta, String incremental,
+      String pathFilter, int partitions) implements Serializable {}
+
+  private final SparkSession spark;
+  private final Options o;
+
+  /** A job. */
+  public ScoreJob(SparkSession spark, Options options) {
+    this.spark = spark;
+    this.o = options;
+  }
+
+  /** Scores and returns the metrics. */
+  public Map<String, Object> run(OutputCommitter out) throws Exception {
+    long t0 = System.nanoTime();
+    if (o.batchSize() < 1 || o.topK() < 1) {
+      throw SparkfastException.config("--batch-size and --top-k must be >= 1");
+    }
+    String modelUri = Path.of(o.model()).toAbsolutePath().normalize().toString();
+    String modelId;
+    try (ExportedModel m = ModelExport.load(Path.of(modelUri))) {
+      modelId = m.config().arch() + "@" + modelUri;
+    } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+      throw SparkfastException.input("--model " + o.model() + ": " + e.getMessage(), e);
+    }
+    FileSystem fs;
+    for (String in : o.inputs()) {
+      org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(in);
+      fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      FileStatus[] st = fs.globStatus(p);
+      if (st == null || st.length == 0) {
+        throw SparkfastException.input("--input " + in + " does not exist");
+      }
+    }
+    var reader = spark.read().format("binaryFile").option("recursiveFileLookup", "true");
+    if (!o.pathFilter().isEmpty()) {
+      reader = reader.option("pathGlobFilter", o.pathFilter());
+    }
+    Dataset<Row> files = reader.load(o.inputs().toArray(String[]::new));
+    long listed = files.select("path").count();
+    if (listed == 0) {
+      throw SparkfastException.input("no files under --input " + String.join(" ", o.inputs())
+          + (o.pathFilter().isEmpty() ? "" : " matching " + o.pathFilter()));
+    }
+    double listSeconds = (System.nanoTime() - t0) / 1e9;
+    Dataset<Row> carried = null;
+    if (o.incremental() != null) {
+      Dataset<Row> prev = spark.read().parquet(new org.apache.hadoop.fs.Path(o.incremental(), "predictions").toString());
+      Dataset<Row> keys = prev.filter(col("error").isNull()).select(col("path").as("p_path"),
+          col("modification_time").as("p_mtime"));
+      Dataset<Row> unchanged = files.join(keys, files.col("path").equalTo(keys.col("p_path"))
+          .and(files.col("modificationTime").equalTo(keys.col("p_mtime"))), "left_semi");
+      carried = prev.join(unchanged.select(col("path").as("u_path")), prev.col("path").equalTo(col("u_path")),
+          "left_semi");
+      files = files.join(keys, files.col("path").equalTo(keys.col("p_path"))
+          .and(files.col("modificationTime").equalTo(keys.col("p_mtime"))), "left_anti");
+    }
+    long carriedCount = carried == null ? 0 : carried.count();
+    Dataset<Row> input = files.select("path", "modificationTime", "content");
+    if (o.partitions() > 0) {
+      input = input.repartition(o.partitions());
+    }
+    JavaRDD<Row> scored = input.javaRDD().mapPartitions(new ScorePartition(modelUri, modelId, o));
+    Dataset<Row> predictions = spark.createDataFrame(scored, SCHEMA);
+    if (carried != null) {
+      predictions = predictions.unionByName(carried);
+    }
+    long tScore = System.nanoTime();
+    String target = out.path("predictions");
+    spark.sparkContext().setJobDescription("sparkfast score: " + listed + " files");
+    predictions.write().mode("overwrite").parquet(target);
+    double scoreSeconds = (System.nanoTime() - tScore) / 1e9;
+
+    Dataset<Row> written = spark.read().parquet(target);
+    Row counts = written.selectExpr("count(*) AS n", "count(DISTINCT path) AS d",
+        "count_if(error IS NOT NULL) AS e").first();
+    long rows = counts.getLong(0);
+    long distinct = counts.getLong(1);
+    long errors = counts.getLong(2);
+    if (rows != listed || distinct != listed) {
+      throw new SparkfastException(SparkfastException.Kind.RUNTIME, "exactly-once check failed: " + listed
+          + " input files but " + rows + " rows (" + distinct + " distinct paths)", null);
+    }
+    long newlyScored = listed - carriedCount;
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("images", rows);
+    m.put("errors", errors);
+    m.put("scored", newlyScored);
+    m.put("carried_from_previous", rows - newlyScored);
+    m.put("images_per_second", newlyScored / Math.max(1e-9, scoreSeconds));
+    m.put("model_id", modelId);
+    m.put("tta", o.tta());
+    m.put("batch_size", o.batchSize());
+    m.put("top_k", o.topK());
+    m.put("exactly_once", Map.of("input_files", listed, "rows", rows, "distinct_paths", distinct));
+    m.put("seconds", Map.of("listing", listSeconds, "scoring_and_writing", scoreSeconds,
+        "total", (System.nanoTime() - t0) / 1e9));
+    return m;
+  }
+
+  /** Scores one partition in batches with the executor's cached model; one output row per input row. */
+  static final class ScorePartition implements org.apache.spark.api.java.function.FlatMapFunction<Iterator<Row>, Row> {
+    private final String modelUri;
+    private final String modelId;
+    private final Options o;
+
+    ScorePartition(String modelUri, String modelId, Options o) {
+      this.modelUri = modelUri;
+      this.modelId = modelId;
+      this.o = o;
+    }
+
+    @Override
+    public Iterator<Row> call(Iterator<Row> rows) {
+      ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+      TaskContext tc = TaskContext.get();
+      String device = "cpu";
+      if (tc != null && tc.resources().contains("gpu")) {
+        device = "gpu:" + tc.resources().apply("gpu").addresses()[0];
+      }
+      ExportedModel model = ModelCache.get(modelUri, device);
+      BatchPredictor predictor = model.newPredictor(o.batchSize());
+      if (tc != null) {
+        tc.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) ctx -> predictor.close());
+      }
+      int partition = tc == null ? 0 : tc.partitionId();
+      return new Iterator<>() {
+        private final List<Row> ready = new ArrayList<>();
+        private int next;
+        private long images;
+        private long errors;
+        private final long start = System.nanoTime();
+
+        @Override
+        public boolean hasNext() {
+          if (next < ready.size()) {
+            return true;
+          }
+          ready.clear();
+          next = 0;
+          if (!rows.hasNext()) {
+            logger.info("partition {}: {} images, {} errors, {} ms", partition, images, errors,
+                (System.nanoTime() - start) / 1_000_000);
+            return false;
+          }
+          List<ImageSource> batch = new ArrayList<>();
+          List<Timestamp> mtimes = new ArrayList<>();
+          while (rows.hasNext() && batch.size() < o.batchSize()) {
+            Row r = rows.next();
+            batch.add(ImageSource.of(r.getString(0), (byte[]) r.get(2)));
+            mtimes.add(r.getTimestamp(1));
+          }
+          List<Prediction> preds = o.tta()
+              ? predictor.predictTta(batch, o.topK(), TtaConfig.defaults(0)) : predictor.predict(batch, o.topK());
+          Timestamp now = new Timestamp(System.currentTimeMillis());
+          for (int i = 0; i < preds.size(); i++) {
+            Prediction p = preds.get(i);
+            images++;
+            if (p.ok()) {
+              List<ClassProb> top = p.topK();
+              ready.add(RowFactory.create(batch.get(i).name(), top.get(0).label(), top.get(0).probability(),
+                  top.stream().map(ClassProb::label).toArray(String[]::new),
+                  top.stream().map(c -> c.probability()).toArray(Float[]::new), modelId, null, now, mtimes.get(i)));
+            } else {
+              errors++;
+              ready.add(RowFactory.create(batch.get(i).name(), null, null, null, null, modelId, p.error(), now,
+                  mtimes.get(i)));
+            }
+          }
+          return true;
+        }
+
+        @Override
+        public Row next() {
+          if (!hasNext()) {
+            throw new java.util.NoSuchElementException();
+          }
+          return ready.get(next++);
+        }
+      };
+    }
+  }
+}

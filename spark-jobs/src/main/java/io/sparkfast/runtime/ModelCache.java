@@ -1,0 +1,36 @@
+package io.sparkfast.runtime;
+
+import io.sparkfast.common.artifact.ExportedModel;
+import io.sparkfast.common.artifact.ModelExport;
+import java.nio.file.Path;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The executor-side model cache: each exported model is loaded once per executor JVM, keyed by model URI + device,
+ * and shared by every task (thread-safe); each task creates its own predictor from it and closes it when the task
+ * ends. Models stay loaded until the JVM exits (a shutdown hook releases their native memory).
+ */
+public final class ModelCache {
+
+  private static final Logger logger = LoggerFactory.getLogger(ModelCache.class);
+  private static final ConcurrentHashMap<String, ExportedModel> MODELS = new ConcurrentHashMap<>();
+
+  static {
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> MODELS.values().forEach(ExportedModel::close)));
+  }
+
+  private ModelCache() {}
+
+  /** The model at {@code uri} (a local or shared-file-system model folder) for {@code device}, loading it once. */
+  public static ExportedModel get(String uri, String device) {
+    return MODELS.computeIfAbsent(uri + "|" + device, k -> {
+      long t0 = System.nanoTime();
+      ExportedModel m = ModelExport.load(Path.of(uri));
+      logger.info("Loaded model {} on {} in {} ms (cached for this executor)", uri, device,
+          (System.nanoTime() - t0) / 1_000_000);
+      return m;
+    });
+  }
+}
