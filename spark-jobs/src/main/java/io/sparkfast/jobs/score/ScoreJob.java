@@ -176,13 +176,13 @@ public final class ScoreJob {
 
     @Override
     public Iterator<Row> call(Iterator<Row> rows) {
-      ai.djl.pytorch.jni.JniUtils.setGradMode(false);
       TaskContext tc = TaskContext.get();
       String device = "cpu";
       if (tc != null && tc.resources().contains("gpu")) {
         device = "gpu:" + tc.resources().apply("gpu").addresses()[0];
       }
-      ExportedModel model = ModelCache.get(modelUri, device);
+      ExportedModel model = ModelCache.get(modelUri, device); // loads the engine on a fresh executor
+      ai.djl.pytorch.jni.JniUtils.setGradMode(false); // inference: task threads start with grad mode on
       BatchPredictor predictor = model.newPredictor(o.batchSize());
       if (tc != null) {
         tc.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) ctx -> predictor.close());

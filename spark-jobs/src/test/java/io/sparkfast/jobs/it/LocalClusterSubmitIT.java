@@ -148,6 +148,82 @@ class LocalClusterSubmitIT {
     assertTrue(calmAcc > c.get("baseline").get("accuracy").asDouble() + 0.3, c.toString());
   }
 
+  /**
+   * Scoring reliability on the standalone cluster: 2,000 PNGs plus 1% corrupt files; one executor JVM is killed
+   * (kill -9) once it has loaded the model; then the same job runs again. Every run has exactly one row per file, the
+   * corrupt files carry an error, and nothing is lost or duplicated.
+   */
+  @Test
+  void scoringIsExactlyOnceThroughAKilledExecutorAndReruns() throws Exception {
+    Path shapes = io.sparkfast.jobs.vision.ShapeImages.write(dir.resolve("score-shapes"), 1000, 10);
+    Path trained = dir.resolve("score-model");
+    Result t = exec(List.of(root.resolve("scripts/sparkfast").toString(), "train", "--master", "local[2]",
+        "--conf", root.resolve("conf/fashion-mnist.conf").toString(), "--out", trained.toString(),
+        "--set", "data.format=folders", "--set", "data.path=\"" + shapes + "\"", "--set", "data.limit_train=200",
+        "--set", "input.size=20", "--set", "input.presize=20", "--set", "input.channels=3",
+        "--set", "train.batch_size=16", "--set", "eval.tta=false", "--set", "eval.top_losses=0"), 300);
+    assertEquals(0, t.code, t.output);
+    Path in = shapes.resolve("train");
+    for (int i = 0; i < 20; i++) {
+      Files.writeString(in.resolve(i % 2 == 0 ? "bar" : "ring").resolve("corrupt-" + i + ".png"), "corrupt " + i);
+    }
+    long files;
+    try (var w = Files.walk(in)) {
+      files = w.filter(Files::isRegularFile).count();
+    }
+    assertEquals(2020, files);
+    Path out = dir.resolve("scores");
+    List<String> cmd = List.of(root.resolve("scripts/submit").toString(), "--master", "spark://127.0.0.1:" + masterPort,
+        "--executor-memory", "900m", "score", "--model", trained.resolve("model").toString(), "--input", in.toString(),
+        "--out", out.toString(), "--batch-size", "16", "--set", "score.partitions=8");
+    java.util.concurrent.atomic.AtomicReference<String> victim = new java.util.concurrent.atomic.AtomicReference<>();
+    Path work = dir.resolve("cluster/work");
+    Thread killer = new Thread(() -> {
+      try {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
+        while (System.nanoTime() < deadline && victim.get() == null) {
+          List<Path> logs;
+          try (var w = Files.walk(work)) {
+            logs = w.filter(f -> f.getFileName().toString().equals("stderr")).toList();
+          } catch (IOException e) {
+            logs = List.of();
+          }
+          for (Path log : logs) {
+            String text = Files.readString(log);
+            if (text.contains("Loaded model") && text.contains("ScoreJob")) {
+              Process pg = new ProcessBuilder("pgrep", "-f", "CoarseGrainedExecutorBackend").start();
+              String pids = new String(pg.getInputStream().readAllBytes()).trim();
+              if (!pids.isEmpty()) {
+                String pid = pids.split("\\s+")[0];
+                new ProcessBuilder("kill", "-9", pid).start().waitFor();
+                victim.set(pid);
+              }
+              break;
+            }
+          }
+          Thread.sleep(100);
+        }
+      } catch (Exception e) {
+        victim.set("error: " + e);
+      }
+    });
+    killer.start();
+    Result r = exec(cmd, 600);
+    killer.join(10_000);
+    assertEquals(0, r.code, r.output);
+    assertTrue(victim.get() != null && !victim.get().startsWith("error"), "an executor was killed: " + victim.get());
+    for (int run = 0; run < 2; run++) {
+      if (run == 1) {
+        Result again = exec(cmd, 600);
+        assertEquals(0, again.code, again.output);
+      }
+      JsonNode m = new ObjectMapper().readTree(out.resolve("metrics.json").toFile());
+      assertEquals(files, m.get("images").asLong(), m.toString());
+      assertEquals(20, m.get("errors").asLong(), m.toString());
+      assertEquals(files, m.get("exactly_once").get("distinct_paths").asLong());
+    }
+  }
+
   record Result(int code, String output) {}
 
   static Result exec(List<String> cmd, int timeoutSeconds) throws IOException, InterruptedException {
