@@ -1,10 +1,8 @@
 package io.sparkfast.jobs.finetune;
 
 import com.typesafe.config.Config;
-import io.sparkfast.jobs.JobCommand;
-import io.sparkfast.jobs.vision.VisionConfig;
+import io.sparkfast.jobs.vision.VisionJobCommand;
 import io.sparkfast.runtime.io.OutputCommitter;
-import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
@@ -20,23 +18,13 @@ import picocli.CommandLine.Option;
       "a failed stage is retried from the latest checkpoint. Writes model/, checkpoints/, plots/, metrics.json.",
       "With --lr-find it runs fastai's lr_find on one executor instead."
     })
-public final class FinetuneCommand extends JobCommand {
+public final class FinetuneCommand extends VisionJobCommand {
 
   @Option(names = "--replicas", paramLabel = "N", description = "Replicas (overrides distributed.replicas).")
   Integer replicas;
 
   @Option(names = "--lr-find", description = "Run lr_find on one replica and write its suggestions instead.")
   boolean lrFind;
-
-  @Override
-  protected String referenceResource() {
-    return "vision-reference.conf";
-  }
-
-  @Override
-  protected List<String> inputs(Config config) {
-    return List.of(String.valueOf(VisionConfig.str(config, "data.path")));
-  }
 
   @Override
   protected Map<String, Object> runJob(SparkSession spark, Config config, OutputCommitter out) throws Exception {

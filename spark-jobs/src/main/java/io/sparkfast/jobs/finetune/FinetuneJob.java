@@ -311,7 +311,9 @@ public final class FinetuneJob {
         int resumed;
         try (Learner learn = VisionTraining.learner(spec, p, trainDs, validDs, sync, rank, manager)) {
           resumed = VisionTraining.runSchedule(learn, spec, ckptLocal, resume, new ArrayList<>(),
-              file -> new StoreCheckpoint(file, spec.fit().checkpointEvery(), store), extra);
+              file -> new io.sparkfast.common.train.callback.SaveCheckpointCallback(file,
+                  spec.fit().checkpointEvery(), 0, written -> store.put(written, written.getFileName().toString())),
+              extra);
         }
         double fitSeconds = (System.nanoTime() - tFit) / 1e9;
         result.put("rank", rank);
@@ -441,36 +443,6 @@ public final class FinetuneJob {
       history.add(row);
       if (learn.rank() == 0) {
         logger.info("epoch {} (all replicas): {}", history.size() - 1, row);
-      }
-    }
-  }
-
-  /** Rank 0 writes the phase's checkpoint after every {@code every} epochs and uploads it to the store. */
-  static final class StoreCheckpoint implements Callback {
-    private final Path file;
-    private final int every;
-    private final CheckpointStore store;
-
-    StoreCheckpoint(Path file, int every, CheckpointStore store) {
-      this.file = file;
-      this.every = every;
-      this.store = store;
-    }
-
-    @Override
-    public int order() {
-      return 70;
-    }
-
-    @Override
-    public boolean runValid() {
-      return false;
-    }
-
-    @Override
-    public void afterEpoch(Learner learn) {
-      if ((learn.epoch() + 1) % every == 0 && learn.saveCheckpoint(file)) {
-        store.put(file, file.getFileName().toString());
       }
     }
   }

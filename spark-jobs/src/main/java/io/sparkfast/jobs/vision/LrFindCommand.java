@@ -2,9 +2,7 @@ package io.sparkfast.jobs.vision;
 
 import com.typesafe.config.Config;
 import io.sparkfast.common.vision.VisionTraining;
-import io.sparkfast.jobs.JobCommand;
 import io.sparkfast.runtime.io.OutputCommitter;
-import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
@@ -17,17 +15,7 @@ import picocli.CommandLine.Command;
       "loss diverges; the weights are restored) and writes the suggestions (valley, slide, minimum, steep) to",
       "metrics.json and the curve to plots/lr_find.png."
     })
-public final class LrFindCommand extends JobCommand {
-
-  @Override
-  protected String referenceResource() {
-    return "vision-reference.conf";
-  }
-
-  @Override
-  protected List<String> inputs(Config config) {
-    return List.of(String.valueOf(VisionConfig.str(config, "data.path")));
-  }
+public final class LrFindCommand extends VisionJobCommand {
 
   @Override
   protected Map<String, Object> runJob(SparkSession spark, Config config, OutputCommitter out) throws Exception {

@@ -3,10 +3,8 @@ package io.sparkfast.jobs.vision;
 import com.typesafe.config.Config;
 import io.sparkfast.common.vision.VisionSpec;
 import io.sparkfast.common.vision.VisionTraining;
-import io.sparkfast.jobs.JobCommand;
 import io.sparkfast.runtime.io.OutputCommitter;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
@@ -19,17 +17,7 @@ import picocli.CommandLine.Command;
       "with checkpoints, evaluation (accuracy, TTA, confusion matrix, top losses) and an exported model.",
       "Writes model/ (for sparkfast score and DJL Serving), checkpoints/, plots/, metrics.json and _SUCCESS."
     })
-public final class TrainCommand extends JobCommand {
-
-  @Override
-  protected String referenceResource() {
-    return "vision-reference.conf";
-  }
-
-  @Override
-  protected List<String> inputs(Config config) {
-    return List.of(String.valueOf(VisionConfig.str(config, "data.path")));
-  }
+public final class TrainCommand extends VisionJobCommand {
 
   @Override
   protected Map<String, Object> runJob(SparkSession spark, Config config, OutputCommitter out) throws Exception {

@@ -107,33 +107,13 @@ class LocalClusterSubmitIT {
     List<String> cmd = new ArrayList<>(base);
     cmd.addAll(List.of("--out", killed.toString()));
     java.util.concurrent.atomic.AtomicReference<String> victim = new java.util.concurrent.atomic.AtomicReference<>();
-    Thread killer = new Thread(() -> {
-      try {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
-        while (System.nanoTime() < deadline) {
-          boolean checkpointed;
-          try (var walk = Files.walk(store)) {
-            checkpointed = walk.anyMatch(f -> f.getFileName().toString().equals("phase1.ckpt"));
-          } catch (IOException e) {
-            checkpointed = false;
-          }
-          if (checkpointed) {
-            Process pg = new ProcessBuilder("pgrep", "-f", "CoarseGrainedExecutorBackend").start();
-            String pids = new String(pg.getInputStream().readAllBytes()).trim();
-            if (!pids.isEmpty()) {
-              String pid = pids.split("\\s+")[0];
-              new ProcessBuilder("kill", "-9", pid).start().waitFor();
-              victim.set(pid);
-              return;
-            }
-          }
-          Thread.sleep(200);
-        }
-      } catch (Exception e) {
-        victim.set("error: " + e);
+    Thread killer = killExecutorWhen(() -> {
+      try (var walk = Files.walk(store)) {
+        return walk.anyMatch(f -> f.getFileName().toString().equals("phase1.ckpt"));
+      } catch (IOException e) {
+        return false;
       }
-    });
-    killer.start();
+    }, victim);
     Result r = exec(cmd, 600);
     killer.join(10_000);
     assertEquals(0, r.code, r.output);
@@ -178,36 +158,19 @@ class LocalClusterSubmitIT {
         "--out", out.toString(), "--batch-size", "16", "--set", "score.partitions=8");
     java.util.concurrent.atomic.AtomicReference<String> victim = new java.util.concurrent.atomic.AtomicReference<>();
     Path work = dir.resolve("cluster/work");
-    Thread killer = new Thread(() -> {
-      try {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
-        while (System.nanoTime() < deadline && victim.get() == null) {
-          List<Path> logs;
-          try (var w = Files.walk(work)) {
-            logs = w.filter(f -> f.getFileName().toString().equals("stderr")).toList();
-          } catch (IOException e) {
-            logs = List.of();
+    Thread killer = killExecutorWhen(() -> {
+      try (var w = Files.walk(work)) {
+        for (Path log : w.filter(f -> f.getFileName().toString().equals("stderr")).toList()) {
+          String text = Files.readString(log);
+          if (text.contains("Loaded model") && text.contains("ScoreJob")) {
+            return true;
           }
-          for (Path log : logs) {
-            String text = Files.readString(log);
-            if (text.contains("Loaded model") && text.contains("ScoreJob")) {
-              Process pg = new ProcessBuilder("pgrep", "-f", "CoarseGrainedExecutorBackend").start();
-              String pids = new String(pg.getInputStream().readAllBytes()).trim();
-              if (!pids.isEmpty()) {
-                String pid = pids.split("\\s+")[0];
-                new ProcessBuilder("kill", "-9", pid).start().waitFor();
-                victim.set(pid);
-              }
-              break;
-            }
-          }
-          Thread.sleep(100);
         }
-      } catch (Exception e) {
-        victim.set("error: " + e);
+      } catch (IOException e) {
+        return false;
       }
-    });
-    killer.start();
+      return false;
+    }, victim);
     Result r = exec(cmd, 600);
     killer.join(10_000);
     assertEquals(0, r.code, r.output);
@@ -222,6 +185,33 @@ class LocalClusterSubmitIT {
       assertEquals(20, m.get("errors").asLong(), m.toString());
       assertEquals(files, m.get("exactly_once").get("distinct_paths").asLong());
     }
+  }
+
+  /** Starts a thread that kill -9s one executor JVM as soon as {@code condition} holds; the pid goes to victim. */
+  static Thread killExecutorWhen(java.util.function.BooleanSupplier condition,
+      java.util.concurrent.atomic.AtomicReference<String> victim) {
+    Thread killer = new Thread(() -> {
+      try {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
+        while (System.nanoTime() < deadline) {
+          if (condition.getAsBoolean()) {
+            Process pg = new ProcessBuilder("pgrep", "-f", "CoarseGrainedExecutorBackend").start();
+            String pids = new String(pg.getInputStream().readAllBytes()).trim();
+            if (!pids.isEmpty()) {
+              String pid = pids.split("\\s+")[0];
+              new ProcessBuilder("kill", "-9", pid).start().waitFor();
+              victim.set(pid);
+              return;
+            }
+          }
+          Thread.sleep(100);
+        }
+      } catch (Exception e) {
+        victim.set("error: " + e);
+      }
+    });
+    killer.start();
+    return killer;
   }
 
   record Result(int code, String output) {}

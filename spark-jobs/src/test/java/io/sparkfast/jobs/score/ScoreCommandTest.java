@@ -61,7 +61,7 @@ class ScoreCommandTest {
   @Test
   void oneRowPerImageWithErrorRowsAndCleanReruns() throws Exception {
     Path in = dir.resolve("in");
-    copyTree(shapes.resolve("valid"), in);
+    ShapeImages.copyTree(shapes.resolve("valid"), in);
     Files.writeString(in.resolve("bar/broken.png"), "not a png");
     Files.writeString(in.resolve("notes.txt"), "not an image either");
     long files;
@@ -138,7 +138,7 @@ class ScoreCommandTest {
 
     // a labels file that does not match the model's outputs
     Path mismatch = dir.resolve("mismatch");
-    copyTree(model, mismatch);
+    ShapeImages.copyTree(model, mismatch);
     Files.writeString(mismatch.resolve("labels.txt"), "a\nb\nc\n");
     Files.writeString(mismatch.resolve("synset.txt"), "a\nb\nc\n");
     CliRun labels = CliRun.of("score", "--master", "local[2]", "--model", mismatch.toString(), "--input",
@@ -149,16 +149,4 @@ class ScoreCommandTest {
     assertNotNull(model);
   }
 
-  static void copyTree(Path from, Path to) throws Exception {
-    try (var walk = Files.walk(from)) {
-      for (Path p : walk.toList()) {
-        Path t = to.resolve(from.relativize(p).toString());
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(t);
-        } else {
-          Files.copy(p, t);
-        }
-      }
-    }
-  }
 }

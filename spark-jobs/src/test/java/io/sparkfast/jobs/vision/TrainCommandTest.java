@@ -159,7 +159,7 @@ class TrainCommandTest {
 
     // an empty class folder
     Path empty = dir.resolve("empty-class");
-    copyTree(shapes, empty);
+    ShapeImages.copyTree(shapes, empty);
     Files.createDirectories(empty.resolve("train/ghost"));
     CliRun emptyClass = train(out, "data.path=\"" + empty + "\"");
     assertTrue(emptyClass.exitCode() == ExitCodes.BAD_INPUT, emptyClass.err());
@@ -167,7 +167,7 @@ class TrainCommandTest {
 
     // an unreadable image in the training split
     Path corrupt = dir.resolve("corrupt");
-    copyTree(shapes, corrupt);
+    ShapeImages.copyTree(shapes, corrupt);
     Files.writeString(corrupt.resolve("train/bar/0.png"), "not a png");
     CliRun bad = train(out, "data.path=\"" + corrupt + "\"", "train.epochs=1");
     assertEquals(ExitCodes.BAD_INPUT, bad.exitCode(), bad.err());
@@ -175,9 +175,9 @@ class TrainCommandTest {
 
     // resume with a checkpoint of another label set (three classes instead of two)
     Path three = dir.resolve("three");
-    copyTree(shapes, three);
-    copyTree(shapes.resolve("train/bar"), three.resolve("train/bar2"));
-    copyTree(shapes.resolve("valid/bar"), three.resolve("valid/bar2"));
+    ShapeImages.copyTree(shapes, three);
+    ShapeImages.copyTree(shapes.resolve("train/bar"), three.resolve("train/bar2"));
+    ShapeImages.copyTree(shapes.resolve("valid/bar"), three.resolve("valid/bar2"));
     Path first = dir.resolve("three-run");
     assertEquals(ExitCodes.OK, train(first, "data.path=\"" + three + "\"", "train.epochs=1", "eval.tta=false")
         .exitCode());
@@ -186,16 +186,4 @@ class TrainCommandTest {
     assertFalse(Files.exists(out));
   }
 
-  private static void copyTree(Path from, Path to) throws Exception {
-    try (var walk = Files.walk(from)) {
-      for (Path p : walk.toList()) {
-        Path t = to.resolve(from.relativize(p).toString());
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(t);
-        } else {
-          Files.copy(p, t);
-        }
-      }
-    }
-  }
 }

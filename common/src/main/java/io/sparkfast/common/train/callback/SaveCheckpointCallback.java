@@ -18,6 +18,7 @@ public final class SaveCheckpointCallback implements Callback {
   private final Path file;
   private final int everyEpochs;
   private final int everyBatches;
+  private final java.util.function.Consumer<Path> onWritten;
 
   /**
    * Creates the callback.
@@ -27,6 +28,14 @@ public final class SaveCheckpointCallback implements Callback {
    * @param everyBatches also write every this many training batches; 0 for epoch ends only
    */
   public SaveCheckpointCallback(Path file, int everyEpochs, int everyBatches) {
+    this(file, everyEpochs, everyBatches, f -> {});
+  }
+
+  /**
+   * Creates the callback with a hook that runs after each write on the writing replica (e.g. an upload to shared
+   * storage).
+   */
+  public SaveCheckpointCallback(Path file, int everyEpochs, int everyBatches, java.util.function.Consumer<Path> onWritten) {
     if (everyEpochs < 1 || everyBatches < 0) {
       throw new IllegalArgumentException(
           "SaveCheckpointCallback needs everyEpochs >= 1 and everyBatches >= 0; got " + everyEpochs + ", "
@@ -35,6 +44,7 @@ public final class SaveCheckpointCallback implements Callback {
     this.file = file;
     this.everyEpochs = everyEpochs;
     this.everyBatches = everyBatches;
+    this.onWritten = onWritten;
   }
 
   /** {@inheritDoc} */
@@ -54,6 +64,7 @@ public final class SaveCheckpointCallback implements Callback {
   public void afterBatch(Learner learn) {
     if (everyBatches > 0 && learn.trainIter() % everyBatches == 0 && learn.saveCheckpoint(file)) {
       logger.debug("Checkpoint at batch {} written to {}", learn.trainIter(), file);
+      onWritten.accept(file);
     }
   }
 
@@ -62,6 +73,7 @@ public final class SaveCheckpointCallback implements Callback {
   public void afterEpoch(Learner learn) {
     if ((learn.epoch() + 1) % everyEpochs == 0 && learn.saveCheckpoint(file)) {
       logger.info("Checkpoint after epoch {} written to {}", learn.epoch(), file);
+      onWritten.accept(file);
     }
   }
 }
