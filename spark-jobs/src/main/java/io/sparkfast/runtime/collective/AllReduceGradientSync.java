@@ -79,8 +79,14 @@ public final class AllReduceGradientSync implements GradientSync {
    * after use, which would leave the parameter's gradient pointing at freed memory.
    */
   static void copyInto(NDArray target, float[] values) {
+    // an in-place write into a parameter must not be recorded by autograd (grad mode is thread-local in PyTorch
+    // and on by default in new threads such as Spark's task threads)
+    boolean grad = ai.djl.pytorch.jni.JniUtils.isGradMode();
+    ai.djl.pytorch.jni.JniUtils.setGradMode(false);
     try (NDArray src = target.getManager().create(values, target.getShape())) {
       target.set(new ai.djl.ndarray.index.NDIndex("..."), src);
+    } finally {
+      ai.djl.pytorch.jni.JniUtils.setGradMode(grad);
     }
   }
 
