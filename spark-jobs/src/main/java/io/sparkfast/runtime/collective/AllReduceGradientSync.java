@@ -27,6 +27,7 @@ public final class AllReduceGradientSync implements GradientSync {
 
   @Override
   public void sync(List<Parameter> parameters, Learner learner) {
+    steps++;
     if (collective.size() == 1) {
       return;
     }
@@ -54,7 +55,6 @@ public final class AllReduceGradientSync implements GradientSync {
         off += n;
       }
     }
-    steps++;
   }
 
   /**
