@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.typesafe.config.Config;
 import io.sparkfast.jobs.config.ConfigLoader;
+import io.sparkfast.jobs.report.RunReport;
 import io.sparkfast.runtime.io.OutputCommitter;
 import java.io.File;
 import java.io.FileNotFoundException;
@@ -92,8 +93,10 @@ public abstract class JobCommand implements Callable<Integer> {
       committer = OutputCommitter.open(out, spark.sparkContext().hadoopConfiguration());
       Map<String, Object> metrics = runJob(spark, config, committer);
       ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+      Map<String, Object> manifest = manifest(config, spark, started);
+      committer.writeText("report.html", RunReport.render(name, metrics, manifest, plots(committer, spark)));
       committer.writeText("metrics.json", json.writeValueAsString(metrics) + "\n");
-      committer.writeText("manifest.json", json.writeValueAsString(manifest(config, spark, started)) + "\n");
+      committer.writeText("manifest.json", json.writeValueAsString(manifest) + "\n");
       committer.commit();
       spec.commandLine().getOut().println(name + ": wrote " + out);
       return ExitCodes.OK;
@@ -114,6 +117,17 @@ public abstract class JobCommand implements Callable<Integer> {
         spark.stop();
       }
     }
+  }
+
+  /** Every PNG the job wrote, in the work directory and in the local staging folder (non-local outputs). */
+  private static List<RunReport.Plot> plots(OutputCommitter committer, SparkSession spark) throws java.io.IOException {
+    List<RunReport.Plot> plots = new ArrayList<>(RunReport.collectPlots(committer.fileSystem(), committer.workDir()));
+    if (committer.localStageDir() != null) {
+      org.apache.hadoop.fs.FileSystem local =
+          org.apache.hadoop.fs.FileSystem.getLocal(spark.sparkContext().hadoopConfiguration());
+      plots.addAll(RunReport.collectPlots(local, new org.apache.hadoop.fs.Path(committer.localStageDir().toUri())));
+    }
+    return plots;
   }
 
   private SparkSession session(String name) {

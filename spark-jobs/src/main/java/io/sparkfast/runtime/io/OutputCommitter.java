@@ -58,6 +58,19 @@ public final class OutputCommitter implements AutoCloseable {
     return work;
   }
 
+  /** The file system of the output directory. */
+  public FileSystem fileSystem() {
+    return fs;
+  }
+
+  /**
+   * The local staging folder of {@link #localWorkDir()} when the output is not on the local file system and it has
+   * been used; null otherwise. Its files join the work directory at {@link #commit()}.
+   */
+  public java.nio.file.Path localStageDir() {
+    return localStage;
+  }
+
   /** A path inside the work directory. */
   public String path(String relative) {
     return new Path(work, relative).toString();

@@ -123,6 +123,7 @@ class TabularJobTest {
       byte[] head = Arrays.copyOf(Files.readAllBytes(out.resolve(png)), 4);
       assertArrayEquals(new byte[] {(byte) 0x89, 'P', 'N', 'G'}, head, png);
     }
+    io.sparkfast.jobs.report.ReportCheck.assertReportShowsPlots(out, "tabular-regression", 2);
     List<String> imp = Files.readAllLines(out.resolve("importance.csv"));
     assertEquals("feature,importance", imp.get(0));
     double prev = Double.MAX_VALUE;

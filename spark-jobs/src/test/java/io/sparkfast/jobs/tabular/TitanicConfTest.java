@@ -35,7 +35,9 @@ class TitanicConfTest {
   void titanicForestBeatsTheMajorityBaseline() throws Exception {
     Path root = Path.of(System.getProperty("sparkfast.root", "..")).toAbsolutePath().normalize();
     Process fetch = new ProcessBuilder(root.resolve("scripts/fetch-data").toString(), "titanic")
-        .directory(root.toFile()).inheritIO().start();
+        .directory(root.toFile()).inheritIO()
+        // not the JVM's stdin: npm sets it non-blocking, which breaks surefire's command channel (fork error)
+        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
     assertTrue(fetch.waitFor(300, TimeUnit.SECONDS), "fetch-data titanic timed out");
     assertEquals(0, fetch.exitValue(), "scripts/fetch-data titanic failed");
     Path out = dir.resolve("titanic");

@@ -81,6 +81,7 @@ class TrainCommandTest {
         "plots/confusion_matrix.csv", "plots/top_losses.png", "plots/losses.png", "plots/epochs.png", "_SUCCESS"}) {
       assertTrue(Files.isRegularFile(out.resolve(f)), f);
     }
+    io.sparkfast.jobs.report.ReportCheck.assertReportShowsPlots(out, "train", 4);
 
     // Transfer: fine_tune from the exported model (its head replaced) runs both phases.
     Path ft = dir.resolve("shapes-ft");
@@ -120,12 +121,15 @@ class TrainCommandTest {
       assertTrue(lr > 1e-7 && lr < 10, k + "=" + lr);
     }
     assertTrue(Files.size(out.resolve("plots/lr_find.png")) > 1000);
+    io.sparkfast.jobs.report.ReportCheck.assertReportShowsPlots(out, "lr-find", 1);
   }
 
   @Test
   void realMnistSubsetReachesStatedAccuracy() throws Exception {
     Process fetch = new ProcessBuilder(ROOT.resolve("scripts/fetch-data").toString(), "mnist")
-        .directory(ROOT.toFile()).inheritIO().start();
+        .directory(ROOT.toFile()).inheritIO()
+        // not the JVM's stdin: npm sets it non-blocking, which breaks surefire's command channel (fork error)
+        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
     assertTrue(fetch.waitFor(300, TimeUnit.SECONDS), "fetch-data mnist timed out");
     assertEquals(0, fetch.exitValue(), "scripts/fetch-data mnist failed");
     Path out = dir.resolve("mnist");
