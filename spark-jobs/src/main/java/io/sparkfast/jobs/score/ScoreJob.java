@@ -124,7 +124,9 @@ public final class ScoreJob {
     if (o.partitions() > 0) {
       input = input.repartition(o.partitions());
     }
-    JavaRDD<Row> scored = input.javaRDD().mapPartitions(new ScorePartition(modelUri, modelId, o));
+    org.apache.spark.util.LongAccumulator imageCount = spark.sparkContext().longAccumulator("sparkfast.scored_images");
+    ScoreProgress progress = new ScoreProgress(imageCount.id(), listed - carriedCount, 10);
+    JavaRDD<Row> scored = input.javaRDD().mapPartitions(new ScorePartition(modelUri, modelId, o, imageCount));
     Dataset<Row> predictions = spark.createDataFrame(scored, SCHEMA);
     if (carried != null) {
       predictions = predictions.unionByName(carried);
@@ -132,8 +134,25 @@ public final class ScoreJob {
     long tScore = System.nanoTime();
     String target = out.path("predictions");
     spark.sparkContext().setJobDescription("sparkfast score: " + listed + " files");
-    predictions.write().mode("overwrite").parquet(target);
+    spark.sparkContext().addSparkListener(progress);
+    try {
+      predictions.write().mode("overwrite").parquet(target);
+    } finally {
+      try {
+        spark.sparkContext().listenerBus().waitUntilEmpty(10_000); // the last task-end events
+      } catch (java.util.concurrent.TimeoutException e) {
+        logger.warn("listener events still pending; the throughput plot may miss the last tasks");
+      }
+      spark.sparkContext().removeSparkListener(progress);
+    }
     double scoreSeconds = (System.nanoTime() - tScore) / 1e9;
+    List<double[]> curve = progress.curve();
+    if (curve.size() > 1) {
+      out.writeBytes("plots/throughput.png", io.sparkfast.jobs.report.Charts.line(String.format(
+          java.util.Locale.ROOT, "Scoring: %d images in %.0f s (%.1f images/s)", progress.done(), scoreSeconds,
+          progress.done() / Math.max(1e-9, scoreSeconds)), "seconds", "images scored",
+          curve.stream().mapToDouble(p -> p[0]).toArray(), curve.stream().mapToDouble(p -> p[1]).toArray()));
+    }
 
     Dataset<Row> written = spark.read().parquet(target);
     Row counts = written.selectExpr("count(*) AS n", "count(DISTINCT path) AS d",
@@ -167,11 +186,13 @@ public final class ScoreJob {
     private final String modelUri;
     private final String modelId;
     private final Options o;
+    private final org.apache.spark.util.LongAccumulator imageCount;
 
-    ScorePartition(String modelUri, String modelId, Options o) {
+    ScorePartition(String modelUri, String modelId, Options o, org.apache.spark.util.LongAccumulator imageCount) {
       this.modelUri = modelUri;
       this.modelId = modelId;
       this.o = o;
+      this.imageCount = imageCount;
     }
 
     @Override
@@ -217,6 +238,9 @@ public final class ScoreJob {
           List<Prediction> preds = o.tta()
               ? predictor.predictTta(batch, o.topK(), TtaConfig.defaults(0)) : predictor.predict(batch, o.topK());
           Timestamp now = new Timestamp(System.currentTimeMillis());
+          if (imageCount != null) {
+            imageCount.add(preds.size());
+          }
           for (int i = 0; i < preds.size(); i++) {
             Prediction p = preds.get(i);
             images++;

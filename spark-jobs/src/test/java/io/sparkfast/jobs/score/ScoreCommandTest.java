@@ -75,6 +75,7 @@ class ScoreCommandTest {
     JsonNode m = metrics(out);
     assertEquals(files, m.get("images").asLong());
     assertEquals(2, m.get("errors").asLong());
+    io.sparkfast.jobs.report.ReportCheck.assertReportShowsPlots(out, "score", 1);
     List<Row> rows = rows(out);
     assertEquals(files, rows.size());
     assertEquals(files, rows.stream().map(r -> r.getString(0)).distinct().count());
