@@ -7,10 +7,12 @@ import com.typesafe.config.Config;
 import io.sparkfast.jobs.SparkfastException;
 import io.sparkfast.jobs.report.Charts;
 import io.sparkfast.runtime.io.OutputCommitter;
+import io.sparkfast.tabular.feature.DateParts;
 import io.sparkfast.tabular.split.Splits;
 import io.sparkfast.tabular.util.SchemaChecks;
 import io.sparkfast.jobs.config.TabularJobConfig;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -84,6 +86,7 @@ public final class TabularJob {
     SchemaChecks.requireNumeric(trainP.schema(), cfg.target());
     List<String> features = resolveFeatures(trainP.schema());
     trainP.count();
+    Map<String, Long> unparsableDates = unparsableDates(prepModel, train, valid);
     timings.put("prep", secondsSince(t));
     logger.info("Fitted the feature pipeline ({} features) in {} s", features.size(), timings.get("prep"));
 
@@ -104,6 +107,9 @@ public final class TabularJob {
     rows.put("train", trainRows);
     rows.put("valid", validRows);
     metrics.put("rows", rows);
+    if (!unparsableDates.isEmpty()) {
+      metrics.put("data", Map.of("unparsable_dates", unparsableDates));
+    }
     metrics.put("features", features);
     List<Map.Entry<String, Double>> importance = models.importance(fitted, features);
     if (cfg.dropThreshold() > 0) {
@@ -180,6 +186,31 @@ public final class TabularJob {
       return new Splits.TrainValid(s.train().drop(parsed), s.valid().drop(parsed));
     }
     return Splits.timeSplit(raw, column, cfg.validFraction());
+  }
+
+  /**
+   * For each DateParts stage that keeps unparsable strings ({@code handleInvalid = keep}, which nulls their parts
+   * silently), the number of its input values, train and valid together, that its dateFormat does not parse; keyed
+   * by input column. Each count runs on what the stage sees: the output of the stages before it.
+   */
+  static Map<String, Long> unparsableDates(PipelineModel prepModel, Dataset<Row> train, Dataset<Row> valid) {
+    Map<String, Long> counts = new LinkedHashMap<>();
+    Transformer[] stages = prepModel.stages();
+    for (int i = 0; i < stages.length; i++) {
+      if (stages[i] instanceof DateParts dp && dp.getHandleInvalid().equals("keep")) {
+        PipelineModel before = new PipelineModel(prepModel.uid() + "_before_" + i, Arrays.copyOf(stages, i));
+        Dataset<Row> seenTrain = before.transform(train);
+        if (seenTrain.schema().apply(dp.getInputCol()).dataType().equals(DataTypes.StringType)) {
+          long n = dp.countInvalid(seenTrain) + dp.countInvalid(before.transform(valid));
+          counts.merge(dp.getInputCol(), n, Long::sum);
+          if (n > 0) {
+            logger.warn("DateParts: {} values of column '{}' do not parse with dateFormat '{}'; their parts are null"
+                + " (handleInvalid = keep)", n, dp.getInputCol(), dp.getDateFormat());
+          }
+        }
+      }
+    }
+    return counts;
   }
 
   private List<String> resolveFeatures(StructType schema) {

@@ -213,6 +213,33 @@ class TabularJobTest {
   }
 
   @Test
+  void datesKeptUnparsedByDatePartsAreCountedInMetrics() throws Exception {
+    // 60 rows, 3 of them (i = 7, 27, 47) with a day that does not parse.
+    StringBuilder sb = new StringBuilder("[");
+    for (int i = 0; i < 60; i++) {
+      String day = i % 20 == 7 ? "n/a" : String.format(Locale.ROOT, "2020-01-%02d", 1 + i % 28);
+      sb.append(i == 0 ? "" : ",").append(String.format(Locale.ROOT, "{\"id\":%d,\"day\":\"%s\",\"y\":%d}", i, day,
+          i % 28));
+    }
+    Path data = Files.writeString(dir.resolve("days.json"), sb.append("]").toString());
+    Path conf = Files.writeString(dir.resolve("days.conf"), String.join("\n",
+        "input.path = \"" + data + "\"",
+        "target = y",
+        "keyColumns = [id]",
+        "split { type = random, validFraction = 0.25, seed = 1 }",
+        "pipeline = [ { stage = SQLTransformer, params { statement = \"SELECT *, day AS sale_day FROM __THIS__\" } },",
+        "  { stage = DateParts, params { inputCol = sale_day, handleInvalid = keep } },",
+        "  { stage = FillMissing, params { inputCols = [sale_dayDay, sale_dayElapsed], handleInvalid = keep } } ]",
+        "features = [sale_dayDay, sale_dayElapsed]",
+        "model { numTrees = 3 }"));
+    Path out = dir.resolve("out-days");
+    CliRun run = CliRun.of(args(conf, out));
+    assertEquals(ExitCodes.OK, run.exitCode(), run.err());
+    JsonNode m = JSON.readTree(out.resolve("metrics.json").toFile());
+    assertEquals(3, m.path("data").path("unparsable_dates").path("sale_day").asLong(-1), m.toString());
+  }
+
+  @Test
   void unknownConfigKeyNamesItAndTheValidKeys() {
     CliRun run = CliRun.of(args(titanicConf, dir.resolve("out-key"), "--set", "model.numTree=3"));
     assertEquals(ExitCodes.BAD_CONFIG, run.exitCode(), run.err());

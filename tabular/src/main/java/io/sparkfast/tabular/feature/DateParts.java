@@ -283,6 +283,28 @@ public final class DateParts extends Transformer implements MLWritable {
     return df.withColumns(parts).drop(tmp);
   }
 
+  /**
+   * The number of rows of {@code dataset} whose input value this stage cannot parse (what {@code handleInvalid}
+   * acts on): non-null strings that {@code dateFormat} does not parse. 0 for a date or timestamp column.
+   */
+  public long countInvalid(Dataset<?> dataset) {
+    if (!isDefined(inputCol)) {
+      throw new IllegalArgumentException("DateParts needs inputCol (the date column to expand)");
+    }
+    StructField in = SchemaChecks.requireDateLike(dataset.schema(), getInputCol());
+    return in.dataType().equals(DataTypes.StringType) ? countUnparsable(dataset, in.name(), getDateFormat()) : 0L;
+  }
+
+  /**
+   * The number of non-null values of the string column {@code inputCol} that do not parse with the Spark datetime
+   * pattern {@code dateFormat} ({@code try_to_timestamp}); one count aggregate, no rows reach the driver.
+   */
+  public static long countUnparsable(Dataset<?> dataset, String inputCol, String dateFormat) {
+    SchemaChecks.requireType(dataset.schema(), inputCol, DataTypes.StringType);
+    Column raw = col(inputCol);
+    return dataset.toDF().filter(raw.isNotNull().and(try_to_timestamp(raw, lit(dateFormat)).isNull())).count();
+  }
+
   @Override
   public DateParts copy(ParamMap extra) {
     return defaultCopy(extra);

@@ -92,6 +92,31 @@ class DatePartsTest {
   }
 
   @Test
+  void errorModeNamesTheColumnAndTheBadValue() {
+    Dataset<Row> df = spark.get().sql("SELECT * FROM VALUES ('2020-01-05'), ('31/12/2020') AS t(saledate)");
+    Exception e = assertThrows(Exception.class,
+        () -> new DateParts().setInputCol("saledate").transform(df).collectAsList());
+    String msg = String.valueOf(e.getMessage());
+    assertTrue(msg.contains("column 'saledate'") && msg.contains("'31/12/2020'")
+        && msg.contains("dateFormat 'yyyy-MM-dd'"), msg);
+  }
+
+  @Test
+  void countsUnparsableStringsButNotNulls() {
+    Dataset<Row> df = spark.get().sql("SELECT * FROM VALUES ('2020-01-05'), ('2020-13-01'), (NULL), ('soon'),"
+        + " ('2021-02-03') AS t(saledate)");
+    assertEquals(2, DateParts.countUnparsable(df, "saledate", "yyyy-MM-dd"));
+    assertEquals(4, DateParts.countUnparsable(df, "saledate", "dd/MM/yyyy"), "every non-null string fails");
+    DateParts dp = new DateParts().setInputCol("saledate").setHandleInvalid("keep");
+    assertEquals(2, dp.countInvalid(df));
+    assertEquals(3, dp.transform(df).filter("saleYear IS NULL").count(), "the 2 bad strings and the null");
+    assertEquals(0, new DateParts().setInputCol("d").countInvalid(spark.get().sql("SELECT DATE '2020-01-01' AS d")));
+    IllegalArgumentException notString = assertThrows(IllegalArgumentException.class,
+        () -> DateParts.countUnparsable(spark.get().sql("SELECT 1 AS n"), "n", "yyyy"));
+    assertTrue(notString.getMessage().contains("'n' must be of type string"), notString.getMessage());
+  }
+
+  @Test
   void transformRejectsMissingColumnAndExistingOutputColumn() {
     Dataset<Row> df = spark.get().sql("SELECT DATE '2020-01-01' AS date, 1 AS Year");
     IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
