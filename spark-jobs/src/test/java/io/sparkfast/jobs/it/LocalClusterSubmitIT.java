@@ -187,6 +187,66 @@ class LocalClusterSubmitIT {
     }
   }
 
+  /**
+   * The Airflow DAG's commands for one logical date (scripts/airflow): the DAG files compile with python3, then
+   * {@code scripts/airflow/render} prints the weekly finetune and the daily score as scripts/submit lines, which run
+   * on the cluster through bash and write the date-keyed outputs; re-running the score replaces its output cleanly.
+   */
+  @Test
+  void airflowDagCommandsRunOnTheCluster() throws Exception {
+    Path pycache = dir.resolve("pycache");
+    Result compiled = exec(List.of("env", "PYTHONPYCACHEPREFIX=" + pycache, "python3", "-m", "py_compile",
+        "scripts/airflow/sparkfast_dag.py", "scripts/airflow/sparkfast_tasks.py"), 60);
+    assertEquals(0, compiled.code, compiled.output);
+    Result libOpts = exec(List.of("bash", "-c", "source scripts/lib.sh && echo \"$SPARKFAST_JAVA_OPTS\""), 60);
+    Result dagOpts = exec(List.of("env", "PYTHONDONTWRITEBYTECODE=1", "python3", "-c",
+        "import sys; sys.path.insert(0, 'scripts/airflow'); import sparkfast_tasks; print(sparkfast_tasks.JAVA_OPTS)"),
+        60);
+    assertEquals(libOpts.output, dagOpts.output, "sparkfast_tasks.JAVA_OPTS is SPARKFAST_JAVA_OPTS of scripts/lib.sh");
+
+    String ds = "2026-11-28";
+    Path base = dir.resolve("airflow-base");
+    Path partition = io.sparkfast.jobs.vision.ShapeImages.write(base.resolve("images/dt=" + ds), 24, 8);
+    Path tiny = Files.writeString(dir.resolve("finetune-tiny.conf"), String.join("\n",
+        "data { format = folders, seed = 42 }",
+        "model.arch = resnet-tiny",
+        "input { size = 20, presize = 20, channels = 3, norm = dataset }",
+        "train { schedule = one_cycle, epochs = 1, lr = 3e-3, batch_size = 8 }",
+        "eval { tta = false, top_losses = 0 }"));
+    Path finetuneOut = base.resolve("models/finetune/dt=" + ds);
+    Path scoreOut = base.resolve("scores/dt=" + ds);
+    Result rendered = exec(List.of("scripts/airflow/render", "--date", ds,
+        "--master", "spark://127.0.0.1:" + masterPort, "--task", "finetune", "--task", "score",
+        "--param", "base=" + base, "--param", "finetune_conf=" + tiny,
+        "--param", "score_conf=" + root.resolve("conf/score-daily.conf"), "--param", "train_data=" + partition,
+        "--param", "model_dir=" + finetuneOut.resolve("model"), "--param", "executor_memory=900m"), 60);
+    assertEquals(0, rendered.code, rendered.output);
+    List<String> lines = rendered.output.lines().filter(l -> !l.isBlank()).toList();
+    assertEquals(2, lines.size(), rendered.output);
+    assertTrue(lines.get(0).startsWith("scripts/submit ") && lines.get(0).contains(" finetune "), lines.get(0));
+    assertTrue(lines.get(1).contains(" score ") && lines.get(1).contains("--input " + partition), lines.get(1));
+
+    Result finetune = exec(List.of("bash", "-c", lines.get(0)), 420);
+    assertEquals(0, finetune.code, finetune.output);
+    assertTrue(Files.exists(finetuneOut.resolve("_SUCCESS")));
+    assertTrue(Files.isDirectory(finetuneOut.resolve("model")));
+    assertEquals(2, new ObjectMapper().readTree(finetuneOut.resolve("metrics.json").toFile()).get("replicas").asInt());
+
+    for (int run = 0; run < 2; run++) {
+      if (run == 1) {
+        Files.writeString(scoreOut.resolve("stale-from-an-older-run.txt"), "replaced by the re-run");
+      }
+      Result score = exec(List.of("bash", "-c", lines.get(1)), 420);
+      assertEquals(0, score.code, "run " + run + ": " + score.output);
+      assertTrue(Files.exists(scoreOut.resolve("_SUCCESS")));
+      assertTrue(Files.notExists(scoreOut.resolve("stale-from-an-older-run.txt")), "the re-run replaced the output");
+      JsonNode m = new ObjectMapper().readTree(scoreOut.resolve("metrics.json").toFile());
+      assertEquals(64, m.get("images").asLong(), m.toString());
+      assertEquals(0, m.get("errors").asLong(), m.toString());
+      assertEquals(64, m.get("exactly_once").get("distinct_paths").asLong(), m.toString());
+    }
+  }
+
   /** Starts a thread that kill -9s one executor JVM as soon as {@code condition} holds; the pid goes to victim. */
   static Thread killExecutorWhen(java.util.function.BooleanSupplier condition,
       java.util.concurrent.atomic.AtomicReference<String> victim) {
