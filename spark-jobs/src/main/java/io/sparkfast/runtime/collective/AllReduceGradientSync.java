@@ -51,7 +51,7 @@ public final class AllReduceGradientSync implements GradientSync {
     for (Parameter p : parameters) {
       try (NDArray g = p.getArray().getGradient()) {
         int n = Math.toIntExact(g.size());
-        copyInto(g, java.util.Arrays.copyOfRange(buffer, off, off + n));
+        copyInto(g, buffer, off, n);
         off += n;
       }
     }
@@ -79,11 +79,17 @@ public final class AllReduceGradientSync implements GradientSync {
    * after use, which would leave the parameter's gradient pointing at freed memory.
    */
   static void copyInto(NDArray target, float[] values) {
+    copyInto(target, values, 0, values.length);
+  }
+
+  /** {@link #copyInto(NDArray, float[])} from {@code values[from, from + count)}. */
+  static void copyInto(NDArray target, float[] values, int from, int count) {
     // an in-place write into a parameter must not be recorded by autograd (grad mode is thread-local in PyTorch
     // and on by default in new threads such as Spark's task threads)
     boolean grad = ai.djl.pytorch.jni.JniUtils.isGradMode();
     ai.djl.pytorch.jni.JniUtils.setGradMode(false);
-    try (NDArray src = target.getManager().create(values, target.getShape())) {
+    try (NDArray src = target.getManager().create(java.nio.FloatBuffer.wrap(values, from, count).slice(),
+        target.getShape())) {
       target.set(new ai.djl.ndarray.index.NDIndex("..."), src);
     } finally {
       ai.djl.pytorch.jni.JniUtils.setGradMode(grad);

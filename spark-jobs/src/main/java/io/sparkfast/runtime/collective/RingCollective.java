@@ -64,6 +64,9 @@ public final class RingCollective implements Collective {
   private final Socket fromLeft;
   private final DataOutputStream out;
   private final DataInputStream in;
+  /** Encoding buffers, reused: one for the sender thread, one for the receiving (caller's) thread. */
+  private byte[] sendScratch;
+  private byte[] recvScratch;
   private final ExecutorService sender;
   private long bytesSent;
   private long nanos;
@@ -406,18 +409,22 @@ public final class RingCollective implements Collective {
   }
 
   private void writeFloats(float[] data, int from, int count, WireFormat fmt) throws IOException {
-    out.writeInt(count);
+    // Bulk encoding: one big-endian byte[] per message (DataOutputStream.writeFloat per value cost ~4x the time).
+    int bytes = count * fmt.bytesPerValue();
+    byte[] buf = sendScratch = grow(sendScratch, bytes);
+    java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(buf, 0, bytes);
     if (fmt == WireFormat.FP32) {
-      for (int i = 0; i < count; i++) {
-        out.writeFloat(data[from + i]);
-      }
+      bb.asFloatBuffer().put(data, from, count);
     } else {
+      java.nio.ShortBuffer sb = bb.asShortBuffer();
       for (int i = 0; i < count; i++) {
-        out.writeShort(WireFormat.toBf16(data[from + i]));
+        sb.put(i, WireFormat.toBf16(data[from + i]));
       }
     }
+    out.writeInt(count);
+    out.write(buf, 0, bytes);
     out.flush();
-    bytesSent += 4 + (long) count * fmt.bytesPerValue();
+    bytesSent += 4 + (long) bytes;
   }
 
   private void readFloats(float[] into, int expect, WireFormat fmt) {
@@ -427,18 +434,25 @@ public final class RingCollective implements Collective {
         throw new CollectiveException("rank " + rank + ": left neighbour sent " + count + " values, expected " + expect
             + " (replicas called the collective with different array lengths)");
       }
+      int bytes = count * fmt.bytesPerValue();
+      byte[] buf = recvScratch = grow(recvScratch, bytes);
+      in.readFully(buf, 0, bytes);
+      java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(buf, 0, bytes);
       if (fmt == WireFormat.FP32) {
-        for (int i = 0; i < count; i++) {
-          into[i] = in.readFloat();
-        }
+        bb.asFloatBuffer().get(into, 0, count);
       } else {
+        java.nio.ShortBuffer sb = bb.asShortBuffer();
         for (int i = 0; i < count; i++) {
-          into[i] = WireFormat.fromBf16(in.readShort());
+          into[i] = WireFormat.fromBf16(sb.get(i));
         }
       }
     } catch (IOException e) {
       throw readFailure(e);
     }
+  }
+
+  private static byte[] grow(byte[] buf, int bytes) {
+    return buf != null && buf.length >= bytes ? buf : new byte[Math.max(bytes, buf == null ? 0 : buf.length * 3 / 2)];
   }
 
   private CollectiveException readFailure(IOException e) {
