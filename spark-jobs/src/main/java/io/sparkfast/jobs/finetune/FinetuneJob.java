@@ -273,6 +273,7 @@ public final class FinetuneJob {
       int rank = replica.rank();
       boolean firstAttempt = replica.stageAttempt() == 0;
       Engine.getInstance().setRandomSeed((int) spec.fit().seed());
+      io.sparkfast.runtime.EngineThreads.configureForTask();
       // task threads start with PyTorch's thread-local grad mode on; DJL expects it off outside autograd scopes
       ai.djl.pytorch.jni.JniUtils.setGradMode(false);
       Vocab vocab = Vocab.ofOrdered(shard.vocab());

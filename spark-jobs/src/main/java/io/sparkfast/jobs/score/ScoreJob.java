@@ -203,6 +203,7 @@ public final class ScoreJob {
         device = "gpu:" + tc.resources().apply("gpu").addresses()[0];
       }
       ExportedModel model = ModelCache.get(modelUri, device); // loads the engine on a fresh executor
+      io.sparkfast.runtime.EngineThreads.configureForTask();
       ai.djl.pytorch.jni.JniUtils.setGradMode(false); // inference: task threads start with grad mode on
       BatchPredictor predictor = model.newPredictor(o.batchSize());
       if (tc != null) {

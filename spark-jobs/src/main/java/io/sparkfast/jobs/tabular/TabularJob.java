@@ -62,6 +62,10 @@ public final class TabularJob {
     if (raw.isEmpty()) {
       throw SparkfastException.input("input " + cfg.inputPath() + " has no rows", null);
     }
+    List<Transformer> preSplit = preSplitStages();
+    for (Transformer stage : preSplit) {
+      raw = stage.transform(raw);
+    }
     Splits.TrainValid split = split(raw);
     Dataset<Row> train = split.train().cache();
     Dataset<Row> valid = split.valid().cache();
@@ -122,7 +126,7 @@ public final class TabularJob {
 
     t = System.nanoTime();
     PipelineModel full = new PipelineModel("sparkfast_tabular_" + Long.toHexString(System.nanoTime()),
-        concat(prepModel.stages(), fitted.stages()));
+        concat(concat(preSplit.toArray(new Transformer[0]), prepModel.stages()), fitted.stages()));
     full.write().save(out.path("model"));
     writePredictions(predictions, out.path("predictions"));
     writeImportance(importance, out);
@@ -137,6 +141,21 @@ public final class TabularJob {
     validP.unpersist();
     predictions.unpersist();
     return metrics;
+  }
+
+  /** The {@code preSplit} stages: Transformers only (an Estimator fitted before the split would see validation). */
+  private List<Transformer> preSplitStages() {
+    List<Transformer> stages = new ArrayList<>();
+    int i = 0;
+    for (PipelineStage stage : StageFactory.fromConfig(config, "preSplit")) {
+      if (!(stage instanceof Transformer t)) {
+        throw SparkfastException.config("preSplit[" + i + "] (" + stage.getClass().getSimpleName() + ") is an "
+            + "Estimator: fitted before the split it would learn from the validation rows; put it in pipeline");
+      }
+      stages.add(t);
+      i++;
+    }
+    return stages;
   }
 
   private Dataset<Row> read() {

@@ -78,6 +78,7 @@ class FinetuneCommandTest {
     assertTrue(share > 0 && share < 1, "allreduce share " + share);
     assertTrue(Files.isRegularFile(out.resolve("model/model-0000.params")));
     assertTrue(Files.isRegularFile(out.resolve("plots/confusion_matrix.png")));
+    io.sparkfast.jobs.report.ReportCheck.assertReportShowsPlots(out, "finetune", 2);
     assertTrue(Files.isRegularFile(out.resolve("checkpoints/phase1.ckpt")));
   }
 

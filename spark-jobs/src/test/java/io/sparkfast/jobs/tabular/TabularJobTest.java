@@ -268,6 +268,48 @@ class TabularJobTest {
   }
 
   @Test
+  void wrongColumnTypesAreBadInputNamingTheColumnAndType() throws Exception {
+    Path out = dir.resolve("out-coltype");
+    CliRun feature = CliRun.of(args(titanicConf, out, "--set", "features=[pclass, sex]"));
+    assertEquals(ExitCodes.BAD_INPUT, feature.exitCode(), feature.err());
+    assertTrue(feature.errorLine().contains("feature 'sex' is string"), feature.errorLine());
+    CliRun target = CliRun.of(args(titanicConf, out, "--set", "target=sex", "--set", "features=[pclass, fare]"));
+    assertEquals(ExitCodes.BAD_INPUT, target.exitCode(), target.err());
+    assertTrue(target.errorLine().contains("sex") && target.errorLine().contains("string"), target.errorLine());
+    assertFalse(Files.exists(out), "no partial output");
+  }
+
+  @Test
+  void preSplitTransformersSeeTheWholeHistoryAndAreSaved() throws Exception {
+    Path conf = Files.writeString(dir.resolve("presplit.conf"), String.join("\n",
+        "input.path = \"" + flights + "\"",
+        "target = delay",
+        "split { type = time, column = date, dateFormat = \"yyyy/MM/dd HH:mm\", validFraction = 0.2 }",
+        "preSplit = [",
+        "  { stage = SQLTransformer, params { statement = \"SELECT *, to_date(date, 'yyyy/MM/dd HH:mm') AS day, origin = 'ORD' AS ord FROM __THIS__\" } }",
+        "  { stage = ElapsedTimes, params { fieldNames = [ord], dateCol = day, groupCols = [destination], window = 3 } }",
+        "]",
+        "features = [distance, ord_bw, ord_fw]",
+        "model { numTrees = 3 }"));
+    Path out = dir.resolve("out-presplit");
+    CliRun run = CliRun.of(args(conf, out));
+    assertEquals(ExitCodes.OK, run.exitCode(), run.err());
+    PipelineModel model = PipelineModel.load(out.resolve("model").toString());
+    assertEquals("ElapsedTimes", model.stages()[1].getClass().getSimpleName());
+    // the saved model goes from raw rows to predictions, preSplit stages included
+    Dataset<Row> all = model.transform(SparkSession.active().read().json(flights.toString()));
+    assertEquals(480, all.filter("prediction IS NOT NULL AND ord_bw IS NOT NULL").count());
+    assertEquals(all.filter("ord").count(), all.filter("ord AND Afterord = 0").count());
+
+    Path est = Files.writeString(dir.resolve("presplit-est.conf"), String.join("\n",
+        "input.path = \"" + flights + "\"", "target = delay", "exclude = [date]",
+        "preSplit = [ { stage = StringIndexer, params { inputCol = origin, outputCol = origin_idx } } ]"));
+    CliRun bad = CliRun.of(args(est, dir.resolve("out-presplit-est")));
+    assertEquals(ExitCodes.BAD_CONFIG, bad.exitCode(), bad.err());
+    assertTrue(bad.errorLine().contains("preSplit[0] (StringIndexer) is an Estimator"), bad.errorLine());
+  }
+
+  @Test
   void helpAndMissingOutOption() {
     CliRun help = CliRun.of("tabular", "--help");
     assertEquals(ExitCodes.OK, help.exitCode());
