@@ -1,8 +1,6 @@
 package io.sparkfast.runtime;
 
 import io.sparkfast.common.artifact.ExportedModel;
-import io.sparkfast.common.artifact.ModelExport;
-import java.nio.file.Path;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,10 +23,15 @@ public final class ModelCache {
 
   /** The model at {@code uri} (a local or shared-file-system model folder) for {@code device}, loading it once. */
   public static ExportedModel get(String uri, String device) {
-    return MODELS.computeIfAbsent(uri + "|" + device, k -> {
+    return get(new ModelRef(uri, false, null, null), device);
+  }
+
+  /** The model {@code ref} names (a sparkfast folder, a TorchScript file or a URL) for {@code device}, loaded once. */
+  public static ExportedModel get(ModelRef ref, String device) {
+    return MODELS.computeIfAbsent(ref.key() + "|" + device, k -> {
       long t0 = System.nanoTime();
-      ExportedModel m = ModelExport.load(Path.of(uri));
-      logger.info("Loaded model {} on {} in {} ms (cached for this executor)", uri, device,
+      ExportedModel m = ref.open();
+      logger.info("Loaded model {} on {} in {} ms (cached for this executor)", ref.uri(), device,
           (System.nanoTime() - t0) / 1_000_000);
       return m;
     });

@@ -21,7 +21,9 @@ import picocli.CommandLine.Option;
     })
 public final class ScoreCommand extends JobCommand {
 
-  @Option(names = "--model", required = true, paramLabel = "DIR", description = "Exported model folder.")
+  @Option(names = "--model", required = true, paramLabel = "DIR|FILE|URL",
+      description = "A sparkfast model folder (train/finetune's model/), a TorchScript file (or a folder holding one)"
+          + " or a model URL (djl://, file://, https://); TorchScript models take score.model.* preprocessing.")
   String model;
 
   @Option(names = "--input", required = true, arity = "1..*", paramLabel = "PATH",
@@ -62,6 +64,51 @@ public final class ScoreCommand extends JobCommand {
         batchSize != null ? batchSize : config.getInt("score.batch_size"),
         topK != null ? topK : config.getInt("score.top_k"), tta || config.getBoolean("score.tta"),
         incremental, config.getString("score.path_filter"), config.getInt("score.partitions"));
-    return new ScoreJob(spark, o).run(out);
+    return new ScoreJob(spark, o, io.sparkfast.runtime.ModelRef.resolve(model, torchScriptPipeline(config),
+        config.getString("score.model.labels"))).run(out);
+  }
+
+  /** The preprocessing of a TorchScript {@code --model}, from {@code score.model.*}. */
+  static io.sparkfast.common.data.ImagePipelineConfig torchScriptPipeline(Config config) {
+    int size = config.getInt("score.model.size");
+    int channels = config.getInt("score.model.channels");
+    if (size < 8 || (channels != 1 && channels != 3)) {
+      throw io.sparkfast.jobs.SparkfastException.config("score.model.size must be >= 8 and score.model.channels 1 or 3;"
+          + " got " + size + " and " + channels);
+    }
+    io.sparkfast.common.data.NormStats norm;
+    com.typesafe.config.ConfigValue nv = config.getValue("score.model.norm");
+    if (nv.valueType() == com.typesafe.config.ConfigValueType.LIST) {
+      List<Double> v = config.getDoubleList("score.model.norm");
+      if (v.size() != 2 * channels) {
+        throw io.sparkfast.jobs.SparkfastException.config("score.model.norm needs " + channels + " means then "
+            + channels + " stds; got " + v.size() + " numbers");
+      }
+      float[] mean = new float[channels];
+      float[] std = new float[channels];
+      for (int c = 0; c < channels; c++) {
+        mean[c] = v.get(c).floatValue();
+        std[c] = v.get(channels + c).floatValue();
+      }
+      norm = new io.sparkfast.common.data.NormStats(mean, std);
+    } else {
+      String n = config.getString("score.model.norm");
+      norm = switch (n) {
+        case "imagenet" -> io.sparkfast.common.data.NormStats.imagenet().forChannels(channels);
+        case "none" -> io.sparkfast.common.data.NormStats.identity(channels);
+        default -> throw io.sparkfast.jobs.SparkfastException.config(
+            "score.model.norm must be imagenet, none or a list of means and stds; got '" + n + "'");
+      };
+    }
+    io.sparkfast.common.data.ResizeMethod resize;
+    try {
+      resize = io.sparkfast.common.data.ResizeMethod.valueOf(
+          config.getString("score.model.resize").toUpperCase(java.util.Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw io.sparkfast.jobs.SparkfastException.config("score.model.resize must be crop, squish or pad; got '"
+          + config.getString("score.model.resize") + "'");
+    }
+    return io.sparkfast.common.data.ImagePipelineConfig.defaults(size).withChannels(channels).withNorm(norm)
+        .withResizeMethod(resize);
   }
 }

@@ -3,7 +3,6 @@ package io.sparkfast.jobs.score;
 import static org.apache.spark.sql.functions.col;
 
 import io.sparkfast.common.artifact.ExportedModel;
-import io.sparkfast.common.artifact.ModelExport;
 import io.sparkfast.common.data.ImageSource;
 import io.sparkfast.common.infer.BatchPredictor;
 import io.sparkfast.common.infer.ClassProb;
@@ -11,6 +10,7 @@ import io.sparkfast.common.infer.Prediction;
 import io.sparkfast.common.infer.TtaConfig;
 import io.sparkfast.jobs.SparkfastException;
 import io.sparkfast.runtime.ModelCache;
+import io.sparkfast.runtime.ModelRef;
 import io.sparkfast.runtime.io.OutputCommitter;
 import java.io.Serializable;
 import java.nio.file.Files;
@@ -67,11 +67,18 @@ public final class ScoreJob {
 
   private final SparkSession spark;
   private final Options o;
+  private final ModelRef modelRef;
 
-  /** A job. */
+  /** A job scoring with a sparkfast model folder. */
   public ScoreJob(SparkSession spark, Options options) {
+    this(spark, options, ModelRef.resolve(options.model(), null, null));
+  }
+
+  /** A job scoring with {@code model} (a sparkfast folder, a TorchScript file or a model URL). */
+  public ScoreJob(SparkSession spark, Options options, ModelRef model) {
     this.spark = spark;
     this.o = options;
+    this.modelRef = model;
   }
 
   /** Scores and returns the metrics. */
@@ -80,10 +87,14 @@ public final class ScoreJob {
     if (o.batchSize() < 1 || o.topK() < 1) {
       throw SparkfastException.config("--batch-size and --top-k must be >= 1");
     }
-    String modelUri = Path.of(o.model()).toAbsolutePath().normalize().toString();
+    if (modelRef.torchScript() && modelRef.pipeline() == null) {
+      throw SparkfastException.config("--model " + o.model() + " is not a sparkfast model folder (no "
+          + io.sparkfast.common.artifact.ExportInfo.PREPROCESS_FILE + "); a TorchScript model needs score.model.* "
+          + "preprocessing settings");
+    }
     String modelId;
-    try (ExportedModel m = ModelExport.load(Path.of(modelUri))) {
-      modelId = m.config().arch() + "@" + modelUri;
+    try (ExportedModel m = modelRef.open()) { // checked on the driver: a bad model fails before any task runs
+      modelId = m.config().arch() + "@" + modelRef.uri();
     } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
       throw SparkfastException.input("--model " + o.model() + ": " + e.getMessage(), e);
     }
@@ -126,7 +137,7 @@ public final class ScoreJob {
     }
     org.apache.spark.util.LongAccumulator imageCount = spark.sparkContext().longAccumulator("sparkfast.scored_images");
     ScoreProgress progress = new ScoreProgress(imageCount.id(), listed - carriedCount, 10);
-    JavaRDD<Row> scored = input.javaRDD().mapPartitions(new ScorePartition(modelUri, modelId, o, imageCount));
+    JavaRDD<Row> scored = input.javaRDD().mapPartitions(new ScorePartition(modelRef, modelId, o, imageCount));
     Dataset<Row> predictions = spark.createDataFrame(scored, SCHEMA);
     if (carried != null) {
       predictions = predictions.unionByName(carried);
@@ -183,13 +194,13 @@ public final class ScoreJob {
 
   /** Scores one partition in batches with the executor's cached model; one output row per input row. */
   static final class ScorePartition implements org.apache.spark.api.java.function.FlatMapFunction<Iterator<Row>, Row> {
-    private final String modelUri;
+    private final ModelRef modelRef;
     private final String modelId;
     private final Options o;
     private final org.apache.spark.util.LongAccumulator imageCount;
 
-    ScorePartition(String modelUri, String modelId, Options o, org.apache.spark.util.LongAccumulator imageCount) {
-      this.modelUri = modelUri;
+    ScorePartition(ModelRef modelRef, String modelId, Options o, org.apache.spark.util.LongAccumulator imageCount) {
+      this.modelRef = modelRef;
       this.modelId = modelId;
       this.o = o;
       this.imageCount = imageCount;
@@ -202,7 +213,7 @@ public final class ScoreJob {
       if (tc != null && tc.resources().contains("gpu")) {
         device = "gpu:" + tc.resources().apply("gpu").addresses()[0];
       }
-      ExportedModel model = ModelCache.get(modelUri, device); // loads the engine on a fresh executor
+      ExportedModel model = ModelCache.get(modelRef, device); // loads the engine on a fresh executor
       io.sparkfast.runtime.EngineThreads.configureForTask();
       ai.djl.pytorch.jni.JniUtils.setGradMode(false); // inference: task threads start with grad mode on
       BatchPredictor predictor = model.newPredictor(o.batchSize());

@@ -117,6 +117,45 @@ class ScoreCommandTest {
   }
 
   @Test
+  void torchScriptModelsScoreWithConfiguredPreprocessing() throws Exception {
+    Path ts = Files.createDirectories(dir.resolve("ts-model"));
+    Files.copy(ROOT.resolve("common/src/test/resources/torchscript/tiny_classifier.pt"), ts.resolve("model.pt"));
+    Files.writeString(ts.resolve("labels.txt"), "circle\nsquare\nother\n");
+    Path in = dir.resolve("ts-in");
+    ShapeImages.copyTree(shapes.resolve("valid"), in);
+    Files.writeString(in.resolve("broken.png"), "not a png");
+    long files;
+    try (var w = Files.walk(in)) {
+      files = w.filter(Files::isRegularFile).count();
+    }
+    Path out = dir.resolve("ts-scored");
+    CliRun run = CliRun.of("score", "--master", "local[2]", "--model", ts.resolve("model.pt").toString(),
+        "--input", in.toString(), "--out", out.toString(), "--set", "score.model.size=16",
+        "--set", "score.model.norm=none", "--set", "score.model.resize=squish");
+    assertEquals(ExitCodes.OK, run.exitCode(), run.err());
+    JsonNode m = metrics(out);
+    assertEquals(files, m.get("images").asLong());
+    assertEquals(1, m.get("errors").asLong());
+    assertTrue(m.get("model_id").asText().startsWith("torchscript@"), m.toString());
+    for (Row r : rows(out)) {
+      if (r.get(6) == null) {
+        assertTrue(List.of("circle", "square", "other").contains(r.getString(1)), r.toString());
+      }
+    }
+    // TorchScript settings are checked before any task runs
+    CliRun norm = CliRun.of("score", "--master", "local[2]", "--model", ts.toString(), "--input", in.toString(),
+        "--out", dir.resolve("ts-bad").toString(), "--set", "score.model.norm=cifar");
+    assertEquals(ExitCodes.BAD_CONFIG, norm.exitCode(), norm.err());
+    assertTrue(norm.errorLine().contains("score.model.norm"), norm.errorLine());
+    Files.writeString(ts.resolve("labels.txt"), "circle\nsquare\n");
+    CliRun labels = CliRun.of("score", "--master", "local[2]", "--model", ts.toString(), "--input", in.toString(),
+        "--out", dir.resolve("ts-bad").toString(), "--set", "score.model.size=16");
+    assertEquals(ExitCodes.BAD_INPUT, labels.exitCode(), labels.err());
+    assertTrue(labels.errorLine().contains("label-count mismatch"), labels.errorLine());
+    assertFalse(Files.exists(dir.resolve("ts-bad")));
+  }
+
+  @Test
   void badInputs() throws Exception {
     Path out = dir.resolve("bad");
     CliRun missing = CliRun.of("score", "--master", "local[2]", "--model", model.toString(), "--input",
