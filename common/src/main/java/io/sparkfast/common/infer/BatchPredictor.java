@@ -95,10 +95,16 @@ public final class BatchPredictor implements AutoCloseable {
     return Tta.combine(passes, plain, tta);
   }
 
-  private List<Prediction> run(List<ImageSource> sources, int topK, TtaConfig tta) {
-    if (topK < 1) {
-      throw new IllegalArgumentException("topK must be >= 1; got " + topK);
-    }
+  /**
+   * Decoded images of a batch, ready for {@link #predict(Decoded, int, TtaConfig)}; decoding is the CPU-heavy half of
+   * scoring and may run on another thread (it does not touch the engine), overlapped with the previous batch's
+   * inference.
+   */
+  public record Decoded(List<ImageSource> sources, List<Image> images, List<Integer> positions,
+      Prediction[] failures) {}
+
+  /** Decodes {@code sources}; undecodable ones become error results. Thread-safe; no engine calls. */
+  public Decoded decode(List<ImageSource> sources) {
     Prediction[] out = new Prediction[sources.size()];
     List<Image> images = new ArrayList<>();
     List<Integer> positions = new ArrayList<>();
@@ -116,14 +122,30 @@ public final class BatchPredictor implements AutoCloseable {
     if (failed > 0) {
       logger.warn("{} of {} images could not be decoded; returned as error results", failed, sources.size());
     }
-    if (!images.isEmpty()) {
-      float[][] probs = tta == null ? probabilities(images) : probabilitiesTta(images, tta);
+    return new Decoded(sources, images, positions, out);
+  }
+
+  /** Predicts a decoded batch ({@code tta} null for plain predictions); results in the order of its sources. */
+  public List<Prediction> predict(Decoded d, int topK, TtaConfig tta) {
+    if (topK < 1) {
+      throw new IllegalArgumentException("topK must be >= 1; got " + topK);
+    }
+    Prediction[] out = d.failures().clone();
+    if (!d.images().isEmpty()) {
+      float[][] probs = tta == null ? probabilities(d.images()) : probabilitiesTta(d.images(), tta);
       for (int k = 0; k < probs.length; k++) {
-        int i = positions.get(k);
-        out[i] = toPrediction(sources.get(i).name(), probs[k], topK);
+        int i = d.positions().get(k);
+        out[i] = toPrediction(d.sources().get(i).name(), probs[k], topK);
       }
     }
     return List.of(out);
+  }
+
+  private List<Prediction> run(List<ImageSource> sources, int topK, TtaConfig tta) {
+    if (topK < 1) {
+      throw new IllegalArgumentException("topK must be >= 1; got " + topK);
+    }
+    return predict(decode(sources), topK, tta);
   }
 
   /** Builds a prediction from class probabilities: the top {@code k} sorted descending (ties by index). */

@@ -192,6 +192,9 @@ public final class ScoreJob {
     return m;
   }
 
+  /** A decoded batch and the modification times of its files. */
+  record Batch(BatchPredictor.Decoded decoded, List<Timestamp> mtimes) {}
+
   /** Scores one partition in batches with the executor's cached model; one output row per input row. */
   static final class ScorePartition implements org.apache.spark.api.java.function.FlatMapFunction<Iterator<Row>, Row> {
     private final ModelRef modelRef;
@@ -221,12 +224,40 @@ public final class ScoreJob {
         tc.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) ctx -> predictor.close());
       }
       int partition = tc == null ? 0 : tc.partitionId();
+      // Decoding runs one batch ahead on its own thread, overlapped with the inference of the current batch; the
+      // Spark input iterator itself is only read on the task thread.
+      java.util.concurrent.ExecutorService decoder = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "sparkfast-decode-" + partition);
+        t.setDaemon(true);
+        return t;
+      });
+      if (tc != null) {
+        tc.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) ctx -> decoder.shutdownNow());
+      }
       return new Iterator<>() {
         private final List<Row> ready = new ArrayList<>();
         private int next;
         private long images;
         private long errors;
+        private long waitNanos;
+        private long inferNanos;
+        private java.util.concurrent.Future<Batch> pending;
+        private boolean started;
         private final long start = System.nanoTime();
+
+        private java.util.concurrent.Future<Batch> readAhead() {
+          if (!rows.hasNext()) {
+            return null;
+          }
+          List<ImageSource> sources = new ArrayList<>();
+          List<Timestamp> mtimes = new ArrayList<>();
+          while (rows.hasNext() && sources.size() < o.batchSize()) {
+            Row r = rows.next();
+            sources.add(ImageSource.of(r.getString(0), (byte[]) r.get(2)));
+            mtimes.add(r.getTimestamp(1));
+          }
+          return decoder.submit(() -> new Batch(predictor.decode(sources), mtimes));
+        }
 
         @Override
         public boolean hasNext() {
@@ -235,20 +266,34 @@ public final class ScoreJob {
           }
           ready.clear();
           next = 0;
-          if (!rows.hasNext()) {
-            logger.info("partition {}: {} images, {} errors, {} ms", partition, images, errors,
-                (System.nanoTime() - start) / 1_000_000);
+          if (!started) {
+            started = true;
+            pending = readAhead();
+          }
+          if (pending == null) {
+            decoder.shutdown();
+            logger.info("partition {}: {} images, {} errors, {} ms (inference {} ms, waiting for decoding {} ms)",
+                partition, images, errors, (System.nanoTime() - start) / 1_000_000, inferNanos / 1_000_000,
+                waitNanos / 1_000_000);
             return false;
           }
-          List<ImageSource> batch = new ArrayList<>();
-          List<Timestamp> mtimes = new ArrayList<>();
-          while (rows.hasNext() && batch.size() < o.batchSize()) {
-            Row r = rows.next();
-            batch.add(ImageSource.of(r.getString(0), (byte[]) r.get(2)));
-            mtimes.add(r.getTimestamp(1));
+          long t0 = System.nanoTime();
+          Batch batch;
+          try {
+            batch = pending.get();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while decoding images", e);
+          } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("decoding failed: " + e.getCause(), e.getCause());
           }
-          List<Prediction> preds = o.tta()
-              ? predictor.predictTta(batch, o.topK(), TtaConfig.defaults(0)) : predictor.predict(batch, o.topK());
+          waitNanos += System.nanoTime() - t0;
+          pending = readAhead(); // the next batch decodes while this one runs through the model
+          long t1 = System.nanoTime();
+          List<Prediction> preds = predictor.predict(batch.decoded(), o.topK(), o.tta() ? TtaConfig.defaults(0) : null);
+          inferNanos += System.nanoTime() - t1;
+          List<ImageSource> sources = batch.decoded().sources();
+          List<Timestamp> mtimes = batch.mtimes();
           Timestamp now = new Timestamp(System.currentTimeMillis());
           if (imageCount != null) {
             imageCount.add(preds.size());
@@ -258,12 +303,12 @@ public final class ScoreJob {
             images++;
             if (p.ok()) {
               List<ClassProb> top = p.topK();
-              ready.add(RowFactory.create(batch.get(i).name(), top.get(0).label(), top.get(0).probability(),
+              ready.add(RowFactory.create(sources.get(i).name(), top.get(0).label(), top.get(0).probability(),
                   top.stream().map(ClassProb::label).toArray(String[]::new),
                   top.stream().map(c -> c.probability()).toArray(Float[]::new), modelId, null, now, mtimes.get(i)));
             } else {
               errors++;
-              ready.add(RowFactory.create(batch.get(i).name(), null, null, null, null, modelId, p.error(), now,
+              ready.add(RowFactory.create(sources.get(i).name(), null, null, null, null, modelId, p.error(), now,
                   mtimes.get(i)));
             }
           }
