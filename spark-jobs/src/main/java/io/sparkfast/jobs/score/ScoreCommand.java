@@ -17,7 +17,9 @@ import picocli.CommandLine.Option;
       "Scores image files (PNG, JPEG, BMP, GIF) under one or more paths or globs on the Spark executors with a model",
       "exported by `sparkfast train` / `finetune` (its model/ folder). Writes predictions/ (Parquet: path, label,",
       "probability, top-k labels and probabilities, model_id, error, scored_at, modification_time), metrics.json and",
-      "_SUCCESS, atomically; exactly one row per input image. Undecodable files get an error row."
+      "_SUCCESS, atomically; exactly one row per input image. Undecodable files get an error row.",
+      "With --input-format parquet the input is a Parquet table of unique keys (--key-column, written as path) and",
+      "encoded image bytes (--image-column, binary)."
     })
 public final class ScoreCommand extends JobCommand {
 
@@ -27,8 +29,21 @@ public final class ScoreCommand extends JobCommand {
   String model;
 
   @Option(names = "--input", required = true, arity = "1..*", paramLabel = "PATH",
-      description = "Image files, folders (recursive) or globs; repeatable.")
+      description = "Image files, folders (recursive) or globs; Parquet tables with --input-format parquet;"
+          + " repeatable.")
   List<String> input = new ArrayList<>();
+
+  @Option(names = "--input-format", paramLabel = "FORMAT",
+      description = "files (image files, the default) or parquet (a table of keys and image bytes).")
+  String inputFormat;
+
+  @Option(names = "--key-column", paramLabel = "COL",
+      description = "Parquet: the unique key column, written as path (default path).")
+  String keyColumn;
+
+  @Option(names = "--image-column", paramLabel = "COL",
+      description = "Parquet: the binary column of encoded image bytes (default content).")
+  String imageColumn;
 
   @Option(names = "--batch-size", paramLabel = "N", description = "Images per inference batch (default 64).")
   Integer batchSize;
@@ -63,7 +78,10 @@ public final class ScoreCommand extends JobCommand {
     ScoreJob.Options o = new ScoreJob.Options(model, input,
         batchSize != null ? batchSize : config.getInt("score.batch_size"),
         topK != null ? topK : config.getInt("score.top_k"), tta || config.getBoolean("score.tta"),
-        incremental, config.getString("score.path_filter"), config.getInt("score.partitions"));
+        incremental, config.getString("score.path_filter"), config.getInt("score.partitions"),
+        inputFormat != null ? inputFormat : config.getString("score.input_format"),
+        keyColumn != null ? keyColumn : config.getString("score.key_column"),
+        imageColumn != null ? imageColumn : config.getString("score.image_column"));
     return new ScoreJob(spark, o, io.sparkfast.runtime.ModelRef.resolve(model, torchScriptPipeline(config),
         config.getString("score.model.labels"))).run(out);
   }

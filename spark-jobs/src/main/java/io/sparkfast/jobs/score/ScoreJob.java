@@ -36,9 +36,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Batch scoring. The driver checks the model and the inputs, Spark's {@code binaryFile} source lists and reads the
- * files, and each partition is scored by {@link ScorePartition} with the executor's cached model. The predictions
- * are written with Spark's file commit protocol into the job's temporary output, which {@link OutputCommitter}
- * renames into place.
+ * files (or {@link ParquetInput} reads and validates a Parquet table of keys and image bytes), and each partition
+ * is scored by {@link ScorePartition} with the executor's cached model. The predictions are written with Spark's
+ * file commit protocol into the job's temporary output, which {@link OutputCommitter} renames into place.
  *
  * <p><b>Exactly one row per image:</b> each output row is a deterministic function of one input file, and Spark's
  * commit protocol keeps the files of exactly one successful attempt per partition (failed, killed and speculative
@@ -61,9 +61,21 @@ public final class ScoreJob {
       .add("scored_at", DataTypes.TimestampType, false)
       .add("modification_time", DataTypes.TimestampType, true);
 
-  /** What to score and how. */
+  /**
+   * What to score and how. {@code inputFormat} is {@code files} (image files read with {@code binaryFile}) or
+   * {@code parquet} (a table of {@code keyColumn} and the binary {@code imageColumn}; see {@link ParquetInput}).
+   */
   public record Options(String model, List<String> inputs, int batchSize, int topK, boolean tta, String incremental,
-      String pathFilter, int partitions) implements Serializable {}
+      String pathFilter, int partitions, String inputFormat, String keyColumn, String imageColumn)
+      implements Serializable {
+
+    /** Image files as input. */
+    public Options(String model, List<String> inputs, int batchSize, int topK, boolean tta, String incremental,
+        String pathFilter, int partitions) {
+      this(model, inputs, batchSize, topK, tta, incremental, pathFilter, partitions, ParquetInput.FILES, "path",
+          "content");
+    }
+  }
 
   private final SparkSession spark;
   private final Options o;
@@ -107,15 +119,23 @@ public final class ScoreJob {
         throw SparkfastException.input("--input " + in + " does not exist");
       }
     }
-    var reader = spark.read().format("binaryFile").option("recursiveFileLookup", "true");
-    if (!o.pathFilter().isEmpty()) {
-      reader = reader.option("pathGlobFilter", o.pathFilter());
-    }
-    Dataset<Row> files = reader.load(o.inputs().toArray(String[]::new));
-    long listed = files.select("path").count();
-    if (listed == 0) {
-      throw SparkfastException.input("no files under --input " + String.join(" ", o.inputs())
-          + (o.pathFilter().isEmpty() ? "" : " matching " + o.pathFilter()));
+    Dataset<Row> files;
+    long listed;
+    if (ParquetInput.isParquet(o)) {
+      ParquetInput.Table table = ParquetInput.read(spark, o);
+      files = table.rows();
+      listed = table.count();
+    } else {
+      var reader = spark.read().format("binaryFile").option("recursiveFileLookup", "true");
+      if (!o.pathFilter().isEmpty()) {
+        reader = reader.option("pathGlobFilter", o.pathFilter());
+      }
+      files = reader.load(o.inputs().toArray(String[]::new));
+      listed = files.select("path").count();
+      if (listed == 0) {
+        throw SparkfastException.input("no files under --input " + String.join(" ", o.inputs())
+            + (o.pathFilter().isEmpty() ? "" : " matching " + o.pathFilter()));
+      }
     }
     double listSeconds = (System.nanoTime() - t0) / 1e9;
     Dataset<Row> carried = null;

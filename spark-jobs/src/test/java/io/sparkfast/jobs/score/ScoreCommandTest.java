@@ -11,11 +11,18 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparkfast.jobs.CliRun;
 import io.sparkfast.jobs.ExitCodes;
 import io.sparkfast.jobs.vision.ShapeImages;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.stream.Collectors;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -189,4 +196,135 @@ class ScoreCommandTest {
     assertNotNull(model);
   }
 
+  static final StructType TABLE = new StructType().add("key", DataTypes.StringType, true)
+      .add("img", DataTypes.BinaryType, true).add("n", DataTypes.IntegerType, false);
+
+  /** Writes {@code rows} of (key, img, n) as a Parquet table of {@code files} files. */
+  static Path table(String name, List<Row> rows, int files) {
+    Path t = dir.resolve(name);
+    SparkSession spark = SparkSession.builder().master("local[2]").getOrCreate();
+    spark.createDataFrame(rows, TABLE).repartition(files).write().parquet(t.toString());
+    return t;
+  }
+
+  /** A row per image under the shapes' valid/ folder, keyed by "label/file". */
+  static List<Row> imageRows() throws Exception {
+    Path valid = shapes.resolve("valid");
+    List<Row> rows = new ArrayList<>();
+    try (var w = Files.walk(valid)) {
+      for (Path f : w.filter(Files::isRegularFile).sorted().toList()) {
+        rows.add(RowFactory.create(valid.relativize(f).toString(), Files.readAllBytes(f), rows.size()));
+      }
+    }
+    return rows;
+  }
+
+  @Test
+  void parquetTableOfImageBytes() throws Exception {
+    List<Row> rows = imageRows();
+    rows.add(RowFactory.create("garbage", "not an image".getBytes(StandardCharsets.UTF_8), rows.size()));
+    Path t = table("table", rows, 3);
+    Path out = dir.resolve("scored-parquet");
+    CliRun run = CliRun.of("score", "--master", "local[2]", "--model", model.toString(), "--input", t.toString(),
+        "--out", out.toString(), "--input-format", "parquet", "--key-column", "key", "--image-column", "img",
+        "--batch-size", "5", "--top-k", "2");
+    assertEquals(ExitCodes.OK, run.exitCode(), run.err());
+    JsonNode m = metrics(out);
+    assertEquals(rows.size(), m.get("images").asLong());
+    assertEquals(1, m.get("errors").asLong());
+    assertEquals(rows.size(), m.get("exactly_once").get("distinct_paths").asLong());
+    List<Row> scored = rows(out);
+    assertEquals(rows.size(), scored.size());
+    assertEquals(rows.stream().map(r -> r.getString(0)).collect(Collectors.toSet()),
+        scored.stream().map(r -> r.getString(0)).collect(Collectors.toSet()), "one row per key, keyed as path");
+    long correct = 0;
+    long labelled = 0;
+    for (Row r : scored) {
+      String key = r.getString(0);
+      assertNull(r.get(8), "no modification time for table rows");
+      if (key.equals("garbage")) {
+        assertNull(r.get(1));
+        assertTrue(r.getString(6).contains("garbage"), r.getString(6));
+        continue;
+      }
+      assertNull(r.get(6), key);
+      assertEquals(2, r.getList(3).size());
+      labelled++;
+      correct += key.startsWith(r.getString(1) + "/") ? 1 : 0;
+    }
+    double trainedAccuracy = metrics(model.getParent()).get("valid").get("accuracy").asDouble();
+    assertEquals(trainedAccuracy, (double) correct / labelled, 1e-9, correct + " of " + labelled + " correct");
+
+    // the config keys work like the options; a glob names the table's files
+    Path out2 = dir.resolve("scored-parquet-conf");
+    CliRun conf = CliRun.of("score", "--master", "local[2]", "--model", model.toString(), "--input",
+        t.resolve("*.parquet").toString(), "--out", out2.toString(), "--set", "score.input_format=parquet",
+        "--set", "score.key_column=key", "--set", "score.image_column=img", "--set", "score.partitions=2");
+    assertEquals(ExitCodes.OK, conf.exitCode(), conf.err());
+    assertEquals(rows.size(), metrics(out2).get("images").asLong());
+  }
+
+  @Test
+  void parquetBadInputs() throws Exception {
+    List<Row> rows = imageRows().subList(0, 4);
+    Path t = table("table-bad", rows, 1);
+    Path out = dir.resolve("bad-parquet");
+    String[] base = {"score", "--master", "local[2]", "--model", model.toString(), "--out", out.toString(),
+        "--input-format", "parquet"};
+
+    CliRun missing = CliRun.of(cat(base, "--input", t.toString()));
+    assertEquals(ExitCodes.BAD_INPUT, missing.exitCode(), missing.err());
+    assertTrue(missing.errorLine().contains("no key column 'path'")
+        && missing.errorLine().contains("key string, img binary, n int"), missing.errorLine());
+
+    CliRun notBinary = CliRun.of(cat(base, "--input", t.toString(), "--key-column", "key", "--image-column", "n"));
+    assertEquals(ExitCodes.BAD_INPUT, notBinary.exitCode(), notBinary.err());
+    assertTrue(notBinary.errorLine().contains("image column 'n'")
+        && notBinary.errorLine().contains("is int, not binary"), notBinary.errorLine());
+
+    List<Row> dups = new ArrayList<>(rows);
+    dups.add(rows.get(0));
+    dups.add(rows.get(1));
+    dups.add(rows.get(1));
+    CliRun dup = CliRun.of(cat(base, "--input", table("table-dups", dups, 2).toString(), "--key-column", "key",
+        "--image-column", "img"));
+    assertEquals(ExitCodes.BAD_INPUT, dup.exitCode(), dup.err());
+    assertTrue(dup.errorLine().contains("2 duplicate keys (5 of 7 rows)"), dup.errorLine());
+
+    List<Row> nulls = new ArrayList<>(rows);
+    nulls.add(RowFactory.create(null, rows.get(0).get(1), 9));
+    CliRun nullKey = CliRun.of(cat(base, "--input", table("table-nulls", nulls, 1).toString(), "--key-column", "key",
+        "--image-column", "img"));
+    assertEquals(ExitCodes.BAD_INPUT, nullKey.exitCode(), nullKey.err());
+    assertTrue(nullKey.errorLine().contains("1 null value"), nullKey.errorLine());
+
+    CliRun empty = CliRun.of(cat(base, "--input", table("table-empty", List.of(), 1).toString(), "--key-column",
+        "key", "--image-column", "img"));
+    assertEquals(ExitCodes.BAD_INPUT, empty.exitCode(), empty.err());
+    assertTrue(empty.errorLine().contains("no rows"), empty.errorLine());
+
+    CliRun notParquet = CliRun.of(cat(base, "--input", shapes.resolve("valid").toString()));
+    assertEquals(ExitCodes.BAD_INPUT, notParquet.exitCode(), notParquet.err());
+    assertTrue(notParquet.errorLine().contains("not a readable Parquet table"), notParquet.errorLine());
+
+    CliRun filter = CliRun.of(cat(base, "--input", t.toString(), "--key-column", "key", "--image-column", "img",
+        "--set", "score.path_filter=\"*.png\""));
+    assertEquals(ExitCodes.BAD_CONFIG, filter.exitCode(), filter.err());
+    assertTrue(filter.errorLine().contains("path_filter"), filter.errorLine());
+
+    CliRun incremental = CliRun.of(cat(base, "--input", t.toString(), "--key-column", "key", "--image-column", "img",
+        "--incremental", dir.resolve("scored").toString()));
+    assertEquals(ExitCodes.BAD_CONFIG, incremental.exitCode(), incremental.err());
+    assertTrue(incremental.errorLine().contains("--incremental"), incremental.errorLine());
+
+    CliRun format = CliRun.of("score", "--master", "local[2]", "--model", model.toString(), "--out", out.toString(),
+        "--input", t.toString(), "--input-format", "csv");
+    assertEquals(ExitCodes.BAD_CONFIG, format.exitCode(), format.err());
+    assertTrue(format.errorLine().contains("files or parquet"), format.errorLine());
+    assertFalse(Files.exists(out));
+  }
+
+  static String[] cat(String[] a, String... b) {
+    return java.util.stream.Stream.concat(Arrays.stream(a), Arrays.stream(b)).toArray(String[]::new);
+  }
 }
