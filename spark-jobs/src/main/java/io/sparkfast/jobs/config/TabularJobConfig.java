@@ -42,7 +42,9 @@ public record TabularJobConfig(
     boolean outOfDomain,
     List<String> partialDependence,
     int pdSampleSize,
-    int pdGridSize) {
+    int pdGridSize,
+    int maxMemoryInMB,
+    boolean cacheNodeIds) {
 
   /** Validates ranges and choices; every message names the key and the accepted values. */
   public TabularJobConfig {
@@ -60,6 +62,9 @@ public record TabularJobConfig(
       throw SparkfastException.config("model settings out of range: numTrees >= 1, minInstancesPerNode >= 1, "
           + "1 <= maxDepth <= 30, maxBins >= 2, maxIter >= 1 (got numTrees=" + numTrees + ", minInstancesPerNode="
           + minInstancesPerNode + ", maxDepth=" + maxDepth + ", maxBins=" + maxBins + ", maxIter=" + maxIter + ")");
+    }
+    if (maxMemoryInMB < 16) {
+      throw SparkfastException.config("model.maxMemoryInMB must be >= 16 but is " + maxMemoryInMB);
     }
     if (!(subsamplingRate > 0 && subsamplingRate <= 1)) {
       throw SparkfastException.config("model.subsamplingRate must be in (0, 1] but is " + subsamplingRate);
@@ -126,6 +131,8 @@ public record TabularJobConfig(
         read(c, "outOfDomain", Config::getBoolean),
         read(c, "plots.partialDependence", Config::getStringList),
         read(c, "plots.pdSampleSize", Config::getInt),
-        read(c, "plots.pdGridSize", Config::getInt));
+        read(c, "plots.pdGridSize", Config::getInt),
+        read(c, "model.maxMemoryInMB", Config::getInt),
+        read(c, "model.cacheNodeIds", Config::getBoolean));
   }
 }

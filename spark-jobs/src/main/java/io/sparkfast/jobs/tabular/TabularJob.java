@@ -298,7 +298,10 @@ public final class TabularJob {
   }
 
   private static Dataset<Row> coalesce(Dataset<Row> data, int partitions) {
-    return data.rdd().getNumPartitions() > partitions ? data.coalesce(partitions) : data;
+    // unconditionally: with adaptive execution the plan's partition count is only known at run time (a forest
+    // trained on the 201 partitions left by the joins ran one task per partition per pass, each allocating the full
+    // split statistics: hours on flights-3m)
+    return data.coalesce(partitions);
   }
 
   private static Transformer[] concat(Transformer[] a, Transformer[] b) {
