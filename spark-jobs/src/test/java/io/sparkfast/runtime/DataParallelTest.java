@@ -1,30 +1,11 @@
 package io.sparkfast.runtime;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Activation;
-import ai.djl.nn.Block;
-import ai.djl.nn.SequentialBlock;
-import ai.djl.nn.core.Linear;
-import ai.djl.training.dataset.ArrayDataset;
-import io.sparkfast.common.train.Learner;
-import io.sparkfast.common.train.LearnerConfig;
-import io.sparkfast.common.train.loss.CrossEntropy;
-import io.sparkfast.common.train.optim.Sgd;
-import io.sparkfast.common.train.param.LearningRates;
-import io.sparkfast.runtime.collective.AllReduceGradientSync;
 import io.sparkfast.runtime.collective.WireFormat;
-import java.nio.FloatBuffer;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
@@ -34,14 +15,12 @@ import org.junit.jupiter.api.Test;
 /**
  * Synchronous data-parallel SGD in a real Spark barrier stage (local mode: two task threads, a real TCP ring
  * between them): 2 replicas x batch b for k steps give the same parameters as 1 replica x batch 2b over the same
- * data order. The model has no dropout and no BatchNorm, whose local statistics differ by design.
+ * data order ({@link DataParallelEquivalence}; {@code LocalClusterSubmitIT} runs the same on the standalone cluster).
+ * The model has no dropout and no BatchNorm, whose local statistics differ by design.
  */
-class DataParallelTest {
+public class DataParallelTest {
 
   static SparkSession spark;
-  static final int B = 4;
-  static final int STEPS = 6;
-  static final int FEATURES = 5;
 
   @BeforeAll
   static void start() {
@@ -54,120 +33,19 @@ class DataParallelTest {
     spark.stop();
   }
 
-  static final DataParallel.Settings SETTINGS = new DataParallel.Settings(Duration.ofSeconds(30),
-      Duration.ofSeconds(30), WireFormat.FP32, 1 << 20, Duration.ofSeconds(5));
-
-  /** The global data: STEPS batches of 2B rows. */
-  static float[][] rows() {
-    Random r = new Random(5);
-    float[][] rows = new float[STEPS * 2 * B][FEATURES + 1];
-    for (float[] row : rows) {
-      int y = r.nextInt(3);
-      row[FEATURES] = y;
-      for (int f = 0; f < FEATURES; f++) {
-        row[f] = (float) r.nextGaussian() + (f == y ? 1.5f : 0);
-      }
-    }
-    return rows;
-  }
-
-  static Block net() {
-    return new SequentialBlock().add(Linear.builder().setUnits(8).build()).add(Activation::tanh)
-        .add(Linear.builder().setUnits(3).build());
-  }
-
-  /** Trains on {@code rows} in order with batch {@code batch}; returns [initial params..., final params...]. */
-  static float[][] train(float[][] rows, int batch, float[] initial, DataParallel.Replica replica) {
-    try (NDManager m = NDManager.newBaseManager()) {
-      Block net = net();
-      Engine.getInstance().setRandomSeed(11);
-      net.initialize(m, DataType.FLOAT32, new Shape(1, FEATURES));
-      if (initial != null) {
-        set(net, initial);
-      } else if (replica != null) {
-        AllReduceGradientSync.broadcastParameters(net, replica.collective(), 0);
-      }
-      float[] start = flat(net);
-      float[] x = new float[rows.length * FEATURES];
-      float[] y = new float[rows.length];
-      for (int i = 0; i < rows.length; i++) {
-        System.arraycopy(rows[i], 0, x, i * FEATURES, FEATURES);
-        y[i] = rows[i][FEATURES];
-      }
-      ArrayDataset data = new ArrayDataset.Builder().setData(m.create(x, new Shape(rows.length, FEATURES)))
-          .optLabels(m.create(y, new Shape(rows.length))).setSampling(batch, false).build();
-      Learner.Builder b = Learner.builder().setBlock(net).setLoss(new CrossEntropy()).setTrainData(data)
-          .optConfig(LearnerConfig.defaults().withOptimizer(Sgd.factory()).withWd(0)).optManager(m);
-      if (replica != null) {
-        b.optGradientSync(new AllReduceGradientSync(replica.collective())).optReplica(replica.rank(), 0);
-      }
-      try (Learner learn = b.build()) {
-        learn.fit(1, LearningRates.of(0.5));
-      }
-      return new float[][] {start, flat(net)};
-    }
-  }
-
-  static float[] flat(Block net) {
-    List<Float> all = new ArrayList<>();
-    for (var p : net.getParameters()) {
-      for (float v : p.getValue().getArray().toFloatArray()) {
-        all.add(v);
-      }
-    }
-    float[] out = new float[all.size()];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = all.get(i);
-    }
-    return out;
-  }
-
-  static void set(Block net, float[] values) {
-    int off = 0;
-    for (var p : net.getParameters()) {
-      var a = p.getValue().getArray();
-      int n = Math.toIntExact(a.size());
-      a.set(FloatBuffer.wrap(java.util.Arrays.copyOfRange(values, off, off + n)));
-      off += n;
-    }
+  /** Asserts the experiment's outcome: the replicas match the single run within 1e-4, and the check has teeth. */
+  public static void assertEquivalent(DataParallelEquivalence.Result r) {
+    assertTrue(r.broadcastEqual(), "rank 0's initial parameters are broadcast to every replica");
+    assertTrue(r.maxDiff() <= 1e-4, "2 x batch " + DataParallelEquivalence.B + " vs 1 x batch "
+        + 2 * DataParallelEquivalence.B + ": max parameter difference " + r.maxDiff());
+    assertTrue(r.moved() > 1e-2, "training moved the parameters (" + r.moved() + ")");
+    // and without the all-reduce the replicas would have diverged from the single run
+    assertTrue(r.aloneDiff() > 1e-3, "a replica training alone differs (" + r.aloneDiff() + ")");
   }
 
   @Test
   void twoReplicasOfBatchBEqualOneReplicaOfBatch2B() {
-    float[][] rows = rows();
-    // replica r takes rows [s*2B + r*B, s*2B + (r+1)*B) of every step s: the same order as one batch of 2B
-    List<float[][]> shards = new ArrayList<>();
-    for (int r = 0; r < 2; r++) {
-      float[][] shard = new float[STEPS * B][];
-      for (int s = 0; s < STEPS; s++) {
-        for (int i = 0; i < B; i++) {
-          shard[s * B + i] = rows[s * 2 * B + r * B + i];
-        }
-      }
-      shards.add(shard);
-    }
-    JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    List<float[][]> results = DataParallel.run(sc, shards, SETTINGS, (shard, replica) -> train(shard, B, null, replica));
-    float[] initial = results.get(0)[0];
-    assertEquals(java.util.Arrays.toString(initial), java.util.Arrays.toString(results.get(1)[0]),
-        "rank 0's initial parameters are broadcast to every replica");
-    float[] single = train(rows, 2 * B, initial, null)[1];
-    float maxDiff = 0;
-    float moved = 0;
-    for (int i = 0; i < single.length; i++) {
-      maxDiff = Math.max(maxDiff, Math.abs(single[i] - results.get(0)[1][i]));
-      maxDiff = Math.max(maxDiff, Math.abs(single[i] - results.get(1)[1][i]));
-      moved = Math.max(moved, Math.abs(single[i] - initial[i]));
-    }
-    assertTrue(maxDiff <= 1e-4, "2 x batch " + B + " vs 1 x batch " + 2 * B + ": max parameter difference " + maxDiff);
-    assertTrue(moved > 1e-2, "training moved the parameters (" + moved + ")");
-    // and without the all-reduce the replicas would have diverged from the single run
-    float[] alone = train(shards.get(0), B, initial, null)[1];
-    float diff = 0;
-    for (int i = 0; i < single.length; i++) {
-      diff = Math.max(diff, Math.abs(single[i] - alone[i]));
-    }
-    assertTrue(diff > 1e-3, "a replica training alone differs (" + diff + ")");
+    assertEquivalent(DataParallelEquivalence.run(JavaSparkContext.fromSparkContext(spark.sparkContext())));
   }
 
   @Test

@@ -83,6 +83,52 @@ class LocalClusterSubmitIT {
   }
 
   /**
+   * The data-parallel equivalence of {@code DataParallelTest}, on the standalone cluster: the two replicas run in the
+   * two executor JVMs and all-reduce over TCP between processes; 2 x batch b must equal 1 x batch 2b within 1e-4.
+   * The driver is this JVM; the executors get the job jar and a jar of the test classes.
+   */
+  @Test
+  void dataParallelEquivalenceAcrossExecutorJvms() throws Exception {
+    Path jobJar;
+    try (var s = Files.list(root.resolve("spark-jobs/target"))) {
+      jobJar = s.filter(p -> p.getFileName().toString().endsWith("-job.jar")).findFirst().orElseThrow();
+    }
+    Path testJar = dir.resolve("sparkfast-test-classes.jar");
+    Path classes = root.resolve("spark-jobs/target/test-classes");
+    try (var out = new java.util.jar.JarOutputStream(Files.newOutputStream(testJar)); var walk = Files.walk(classes)) {
+      for (Path f : walk.filter(Files::isRegularFile).toList()) {
+        out.putNextEntry(new java.util.jar.JarEntry(classes.relativize(f).toString().replace('\\', '/')));
+        Files.copy(f, out);
+        out.closeEntry();
+      }
+    }
+    java.util.regex.Matcher opts = java.util.regex.Pattern.compile("SPARKFAST_JAVA_OPTS=\"([^\"]*)\"")
+        .matcher(Files.readString(root.resolve("scripts/lib.sh")));
+    assertTrue(opts.find());
+    org.apache.spark.sql.SparkSession spark = org.apache.spark.sql.SparkSession.builder()
+        .master("spark://127.0.0.1:" + masterPort).appName("sparkfast-data-parallel-equivalence")
+        .config("spark.jars", jobJar + "," + testJar)
+        .config("spark.executor.extraJavaOptions", opts.group(1))
+        .config("spark.executor.memory", "512m")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.ui.enabled", "false")
+        .getOrCreate();
+    try {
+      org.apache.spark.api.java.JavaSparkContext sc =
+          org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext());
+      long deadline = System.currentTimeMillis() + 120_000; // both executors registered before the barrier stage
+      while (sc.sc().getExecutorMemoryStatus().size() < 3 && System.currentTimeMillis() < deadline) {
+        Thread.sleep(500);
+      }
+      // the driver and two executors of one core each: the 2-slot barrier stage must span both executor JVMs
+      assertEquals(3, sc.sc().getExecutorMemoryStatus().size(), "block managers: driver + 2 executors");
+      io.sparkfast.runtime.DataParallelTest.assertEquivalent(io.sparkfast.runtime.DataParallelEquivalence.run(sc));
+    } finally {
+      spark.stop();
+    }
+  }
+
+  /**
    * Data-parallel fine-tuning with 2 replicas on the 2 executors; one executor JVM is killed (kill -9) once the first
    * checkpoint exists. Spark re-runs the barrier stage on a fresh executor, every replica resumes from the latest
    * checkpoint, and the final accuracy stays within 1 point of an undisturbed run.
