@@ -21,11 +21,6 @@ public final class ModelCache {
 
   private ModelCache() {}
 
-  /** The model at {@code uri} (a local or shared-file-system model folder) for {@code device}, loading it once. */
-  public static ExportedModel get(String uri, String device) {
-    return get(new ModelRef(uri, false, null, null), device);
-  }
-
   /** The model {@code ref} names (a sparkfast folder, a TorchScript file or a URL) for {@code device}, loaded once. */
   public static ExportedModel get(ModelRef ref, String device) {
     return MODELS.computeIfAbsent(ref.key() + "|" + device, k -> {

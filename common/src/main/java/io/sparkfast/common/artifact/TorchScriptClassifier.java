@@ -124,22 +124,19 @@ public final class TorchScriptClassifier {
 
   /** The number of outputs, from one forward pass on a zero image of the configured shape. */
   private static int outputs(ZooModel<Image, Classifications> zoo, ImagePipelineConfig pipeline) {
+    String input = "(1, " + pipeline.channels() + ", " + pipeline.size() + ", " + pipeline.size() + ")";
+    Shape s;
     try (Predictor<NDList, NDList> p = zoo.newPredictor(new NoopTranslator());
         NDManager m = NDManager.newBaseManager()) {
       NDArray x = m.zeros(new Shape(1, pipeline.channels(), pipeline.size(), pipeline.size()));
-      NDList out = p.predict(new NDList(x));
-      Shape s = out.singletonOrThrow().getShape();
-      if (s.dimension() != 2 || s.get(0) != 1) {
-        throw new IllegalArgumentException("the model maps a (1, " + pipeline.channels() + ", " + pipeline.size()
-            + ", " + pipeline.size() + ") image to shape " + s + "; a classifier must return (N, classes) logits");
-      }
-      return Math.toIntExact(s.get(1));
+      s = p.predict(new NDList(x)).singletonOrThrow().getShape();
     } catch (ai.djl.translate.TranslateException | RuntimeException e) {
-      if (e instanceof IllegalArgumentException iae && iae.getMessage().startsWith("the model maps")) {
-        throw iae;
-      }
-      throw new IllegalArgumentException("the model does not accept (1, " + pipeline.channels() + ", "
-          + pipeline.size() + ", " + pipeline.size() + ") images: " + e.getMessage(), e);
+      throw new IllegalArgumentException("the model does not accept " + input + " images: " + e.getMessage(), e);
     }
+    if (s.dimension() != 2 || s.get(0) != 1) {
+      throw new IllegalArgumentException("the model maps a " + input + " image to shape " + s
+          + "; a classifier must return (N, classes) logits");
+    }
+    return Math.toIntExact(s.get(1));
   }
 }

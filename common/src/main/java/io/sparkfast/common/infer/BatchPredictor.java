@@ -142,9 +142,6 @@ public final class BatchPredictor implements AutoCloseable {
   }
 
   private List<Prediction> run(List<ImageSource> sources, int topK, TtaConfig tta) {
-    if (topK < 1) {
-      throw new IllegalArgumentException("topK must be >= 1; got " + topK);
-    }
     return predict(decode(sources), topK, tta);
   }
 

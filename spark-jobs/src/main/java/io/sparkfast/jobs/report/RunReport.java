@@ -123,18 +123,7 @@ public final class RunReport {
       }
       h.append("</table>\n");
     }
-    Map<String, Object> scalars = new LinkedHashMap<>();
-    Map<String, Object> nested = new LinkedHashMap<>();
-    for (Map.Entry<String, Object> e : metrics.entrySet()) {
-      (isScalar(e.getValue()) ? scalars : nested).put(e.getKey(), e.getValue());
-    }
-    if (!scalars.isEmpty()) {
-      keyValueTable(h, scalars);
-    }
-    for (Map.Entry<String, Object> e : nested.entrySet()) {
-      h.append("<h3>").append(esc(e.getKey())).append("</h3>\n");
-      value(h, e.getValue());
-    }
+    value(h, metrics, 3);
 
     h.append("<h2>Plots</h2>\n");
     if (plots.isEmpty()) {
@@ -163,7 +152,8 @@ public final class RunReport {
     return h.toString();
   }
 
-  private static void value(StringBuilder h, Object v) {
+  /** Renders a metrics value; the nested entries of a map get {@code <h[heading]>} titles (h4 below the top). */
+  private static void value(StringBuilder h, Object v, int heading) {
     if (v instanceof Map<?, ?> m) {
       Map<String, Object> scalars = new LinkedHashMap<>();
       Map<String, Object> nested = new LinkedHashMap<>();
@@ -174,8 +164,9 @@ public final class RunReport {
         keyValueTable(h, scalars);
       }
       for (Map.Entry<String, Object> e : nested.entrySet()) {
-        h.append("<h4>").append(esc(e.getKey())).append("</h4>\n");
-        value(h, e.getValue());
+        h.append("<h").append(heading).append('>').append(esc(e.getKey())).append("</h").append(heading)
+            .append(">\n");
+        value(h, e.getValue(), 4);
       }
     } else if (v instanceof List<?> list && !list.isEmpty() && list.stream().allMatch(x -> x instanceof Map)) {
       Set<String> cols = new LinkedHashSet<>();

@@ -1,10 +1,18 @@
 package io.sparkfast.jobs.score;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
+import io.sparkfast.common.data.ImagePipelineConfig;
+import io.sparkfast.common.data.NormStats;
+import io.sparkfast.common.data.ResizeMethod;
 import io.sparkfast.jobs.JobCommand;
+import io.sparkfast.jobs.SparkfastException;
+import io.sparkfast.runtime.ModelRef;
 import io.sparkfast.runtime.io.OutputCommitter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
@@ -82,24 +90,24 @@ public final class ScoreCommand extends JobCommand {
         inputFormat != null ? inputFormat : config.getString("score.input_format"),
         keyColumn != null ? keyColumn : config.getString("score.key_column"),
         imageColumn != null ? imageColumn : config.getString("score.image_column"));
-    return new ScoreJob(spark, o, io.sparkfast.runtime.ModelRef.resolve(model, torchScriptPipeline(config),
+    return new ScoreJob(spark, o, ModelRef.resolve(model, torchScriptPipeline(config),
         config.getString("score.model.labels"))).run(out);
   }
 
   /** The preprocessing of a TorchScript {@code --model}, from {@code score.model.*}. */
-  static io.sparkfast.common.data.ImagePipelineConfig torchScriptPipeline(Config config) {
+  static ImagePipelineConfig torchScriptPipeline(Config config) {
     int size = config.getInt("score.model.size");
     int channels = config.getInt("score.model.channels");
     if (size < 8 || (channels != 1 && channels != 3)) {
-      throw io.sparkfast.jobs.SparkfastException.config("score.model.size must be >= 8 and score.model.channels 1 or 3;"
+      throw SparkfastException.config("score.model.size must be >= 8 and score.model.channels 1 or 3;"
           + " got " + size + " and " + channels);
     }
-    io.sparkfast.common.data.NormStats norm;
-    com.typesafe.config.ConfigValue nv = config.getValue("score.model.norm");
-    if (nv.valueType() == com.typesafe.config.ConfigValueType.LIST) {
+    NormStats norm;
+    ConfigValue nv = config.getValue("score.model.norm");
+    if (nv.valueType() == ConfigValueType.LIST) {
       List<Double> v = config.getDoubleList("score.model.norm");
       if (v.size() != 2 * channels) {
-        throw io.sparkfast.jobs.SparkfastException.config("score.model.norm needs " + channels + " means then "
+        throw SparkfastException.config("score.model.norm needs " + channels + " means then "
             + channels + " stds; got " + v.size() + " numbers");
       }
       float[] mean = new float[channels];
@@ -108,25 +116,25 @@ public final class ScoreCommand extends JobCommand {
         mean[c] = v.get(c).floatValue();
         std[c] = v.get(channels + c).floatValue();
       }
-      norm = new io.sparkfast.common.data.NormStats(mean, std);
+      norm = new NormStats(mean, std);
     } else {
       String n = config.getString("score.model.norm");
       norm = switch (n) {
-        case "imagenet" -> io.sparkfast.common.data.NormStats.imagenet().forChannels(channels);
-        case "none" -> io.sparkfast.common.data.NormStats.identity(channels);
-        default -> throw io.sparkfast.jobs.SparkfastException.config(
+        case "imagenet" -> NormStats.imagenet().forChannels(channels);
+        case "none" -> NormStats.identity(channels);
+        default -> throw SparkfastException.config(
             "score.model.norm must be imagenet, none or a list of means and stds; got '" + n + "'");
       };
     }
-    io.sparkfast.common.data.ResizeMethod resize;
+    ResizeMethod resize;
     try {
-      resize = io.sparkfast.common.data.ResizeMethod.valueOf(
-          config.getString("score.model.resize").toUpperCase(java.util.Locale.ROOT));
+      resize = ResizeMethod.valueOf(
+          config.getString("score.model.resize").toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw io.sparkfast.jobs.SparkfastException.config("score.model.resize must be crop, squish or pad; got '"
+      throw SparkfastException.config("score.model.resize must be crop, squish or pad; got '"
           + config.getString("score.model.resize") + "'");
     }
-    return io.sparkfast.common.data.ImagePipelineConfig.defaults(size).withChannels(channels).withNorm(norm)
+    return ImagePipelineConfig.defaults(size).withChannels(channels).withNorm(norm)
         .withResizeMethod(resize);
   }
 }

@@ -67,24 +67,11 @@ public final class ScoreJob {
    */
   public record Options(String model, List<String> inputs, int batchSize, int topK, boolean tta, String incremental,
       String pathFilter, int partitions, String inputFormat, String keyColumn, String imageColumn)
-      implements Serializable {
-
-    /** Image files as input. */
-    public Options(String model, List<String> inputs, int batchSize, int topK, boolean tta, String incremental,
-        String pathFilter, int partitions) {
-      this(model, inputs, batchSize, topK, tta, incremental, pathFilter, partitions, ParquetInput.FILES, "path",
-          "content");
-    }
-  }
+      implements Serializable {}
 
   private final SparkSession spark;
   private final Options o;
   private final ModelRef modelRef;
-
-  /** A job scoring with a sparkfast model folder. */
-  public ScoreJob(SparkSession spark, Options options) {
-    this(spark, options, ModelRef.resolve(options.model(), null, null));
-  }
 
   /** A job scoring with {@code model} (a sparkfast folder, a TorchScript file or a model URL). */
   public ScoreJob(SparkSession spark, Options options, ModelRef model) {
@@ -98,11 +85,6 @@ public final class ScoreJob {
     long t0 = System.nanoTime();
     if (o.batchSize() < 1 || o.topK() < 1) {
       throw SparkfastException.config("--batch-size and --top-k must be >= 1");
-    }
-    if (modelRef.torchScript() && modelRef.pipeline() == null) {
-      throw SparkfastException.config("--model " + o.model() + " is not a sparkfast model folder (no "
-          + io.sparkfast.common.artifact.ExportInfo.PREPROCESS_FILE + "); a TorchScript model needs score.model.* "
-          + "preprocessing settings");
     }
     String modelId;
     try (ExportedModel m = modelRef.open()) { // checked on the driver: a bad model fails before any task runs
@@ -261,8 +243,6 @@ public final class ScoreJob {
         private long errors;
         private long waitNanos;
         private long inferNanos;
-        private java.util.concurrent.Future<Batch> pending;
-        private boolean started;
         private final long start = System.nanoTime();
 
         private java.util.concurrent.Future<Batch> readAhead() {
@@ -279,6 +259,9 @@ public final class ScoreJob {
           return decoder.submit(() -> new Batch(predictor.decode(sources), mtimes));
         }
 
+        /** The batch decoding now; null once the partition is exhausted. */
+        private java.util.concurrent.Future<Batch> pending = readAhead();
+
         @Override
         public boolean hasNext() {
           if (next < ready.size()) {
@@ -286,10 +269,6 @@ public final class ScoreJob {
           }
           ready.clear();
           next = 0;
-          if (!started) {
-            started = true;
-            pending = readAhead();
-          }
           if (pending == null) {
             decoder.shutdown();
             logger.info("partition {}: {} images, {} errors, {} ms (inference {} ms, waiting for decoding {} ms)",

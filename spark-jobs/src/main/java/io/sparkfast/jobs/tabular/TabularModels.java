@@ -69,20 +69,20 @@ final class TabularModels {
       return new GBTRegressor().setLabelCol(label).setFeaturesCol(TabularJob.FEATURES).setMaxIter(cfg.maxIter())
           .setStepSize(cfg.stepSize()).setMaxDepth(Math.min(cfg.maxDepth(), 8)).setMaxBins(cfg.maxBins())
           .setMinInstancesPerNode(cfg.minInstancesPerNode()).setSubsamplingRate(subsampling).setSeed(cfg.modelSeed())
-            .setMaxMemoryInMB(cfg.maxMemoryInMB()).setCacheNodeIds(cfg.cacheNodeIds());
+          .setMaxMemoryInMB(cfg.maxMemoryInMB()).setCacheNodeIds(cfg.cacheNodeIds());
     }
     if (cls) {
       return new RandomForestClassifier().setLabelCol(label).setFeaturesCol(TabularJob.FEATURES)
           .setNumTrees(cfg.numTrees()).setFeatureSubsetStrategy(cfg.featureSubsetStrategy())
           .setMinInstancesPerNode(cfg.minInstancesPerNode()).setMaxDepth(cfg.maxDepth()).setMaxBins(cfg.maxBins())
           .setSubsamplingRate(subsampling).setSeed(cfg.modelSeed())
-            .setMaxMemoryInMB(cfg.maxMemoryInMB()).setCacheNodeIds(cfg.cacheNodeIds());
+          .setMaxMemoryInMB(cfg.maxMemoryInMB()).setCacheNodeIds(cfg.cacheNodeIds());
     }
     return new RandomForestRegressor().setLabelCol(label).setFeaturesCol(TabularJob.FEATURES)
         .setNumTrees(cfg.numTrees()).setFeatureSubsetStrategy(cfg.featureSubsetStrategy())
         .setMinInstancesPerNode(cfg.minInstancesPerNode()).setMaxDepth(cfg.maxDepth()).setMaxBins(cfg.maxBins())
         .setSubsamplingRate(subsampling).setSeed(cfg.modelSeed())
-            .setMaxMemoryInMB(cfg.maxMemoryInMB()).setCacheNodeIds(cfg.cacheNodeIds());
+        .setMaxMemoryInMB(cfg.maxMemoryInMB()).setCacheNodeIds(cfg.cacheNodeIds());
   }
 
   /** Validation metrics: rmse, mae, r2 for regression; accuracy, error_rate, auc, log_loss for classification. */
