@@ -74,6 +74,18 @@ public final class ImageDecoder {
    * @param channels 3 for RGB (grayscale replicated) or 1 for luma
    */
   public static NDArray toFloatHwc(Image image, NDManager manager, int channels) {
+    NDArray raw = toUint8Hwc(image, manager, channels);
+    NDArray f = raw.toType(DataType.FLOAT32, false).div(255f);
+    raw.close();
+    return f;
+  }
+
+  /**
+   * The pixels of a decoded image as an HWC uint8 array (DJL's conversion: RGB, or luma for one channel).
+   *
+   * @param channels 3 for RGB (grayscale replicated) or 1 for luma
+   */
+  public static NDArray toUint8Hwc(Image image, NDManager manager, int channels) {
     Image.Flag flag =
         switch (channels) {
           case 3 -> Image.Flag.COLOR;
@@ -81,9 +93,6 @@ public final class ImageDecoder {
           default -> throw new IllegalArgumentException(
               "Unsupported channel count " + channels + "; set channels to 1 (grayscale) or 3 (RGB)");
         };
-    NDArray raw = image.toNDArray(manager, flag);
-    NDArray f = raw.toType(DataType.FLOAT32, false).div(255f);
-    raw.close();
-    return f;
+    return image.toNDArray(manager, flag);
   }
 }

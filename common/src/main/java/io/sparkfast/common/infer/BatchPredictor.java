@@ -3,6 +3,10 @@ package io.sparkfast.common.infer;
 import ai.djl.Model;
 import ai.djl.inference.Predictor;
 import ai.djl.modality.cv.Image;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.translate.NoopTranslator;
 import ai.djl.translate.TranslateException;
 import io.sparkfast.common.data.ImageDecodeException;
 import io.sparkfast.common.data.ImagePipeline;
@@ -10,6 +14,7 @@ import io.sparkfast.common.data.ImagePipelineConfig;
 import io.sparkfast.common.data.ImageSource;
 import io.sparkfast.common.data.Vocab;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.IntStream;
@@ -32,6 +37,9 @@ public final class BatchPredictor implements AutoCloseable {
   private final ImagePipeline pipeline;
   private final int batchSize;
   private final Predictor<PreparedImage, float[]> predictor;
+  private final Predictor<NDList, NDList> tensorPredictor;
+  private final Model model;
+  private final boolean multiLabel;
 
   /**
    * A predictor over {@code model} (whose block outputs one logit per class of {@code vocab}).
@@ -50,6 +58,9 @@ public final class BatchPredictor implements AutoCloseable {
     this.pipeline = new ImagePipeline(pipeline);
     this.batchSize = batchSize;
     this.predictor = model.newPredictor(new ClassifierTranslator(this.pipeline, multiLabel));
+    this.tensorPredictor = model.newPredictor(new NoopTranslator(null));
+    this.model = model;
+    this.multiLabel = multiLabel;
   }
 
   /** The class vocabulary. */
@@ -71,10 +82,30 @@ public final class BatchPredictor implements AutoCloseable {
     return run(sources, topK, tta);
   }
 
-  /** Class probabilities [images][classes] of decoded images with the validation preprocessing. */
+  /**
+   * Class probabilities [images][classes] of decoded images with the validation preprocessing, {@code batchSize}
+   * images per forward pass, each batch preprocessed as one tensor ({@link ImagePipeline#validBatch}).
+   */
   public float[][] probabilities(List<Image> images) {
-    List<PreparedImage> in = images.stream().map(PreparedImage::plain).toList();
-    return forward(in);
+    float[][] out = new float[images.size()][];
+    for (int start = 0; start < images.size(); start += batchSize) {
+      List<Image> chunk = images.subList(start, Math.min(images.size(), start + batchSize));
+      float[] flat;
+      int classes;
+      try (NDManager m = model.getNDManager().newSubManager()) {
+        NDArray x = pipeline.validBatch(chunk, m);
+        NDArray logits = tensorPredictor.predict(new NDList(x)).singletonOrThrow();
+        logits.attach(m);
+        classes = (int) logits.getShape().get(1);
+        flat = ClassifierTranslator.activate(logits, multiLabel).toFloatArray();
+      } catch (TranslateException e) {
+        throw new IllegalStateException("Model inference failed on a batch of " + chunk.size() + " images", e);
+      }
+      for (int j = 0; j < chunk.size(); j++) {
+        out[start + j] = Arrays.copyOfRange(flat, j * classes, (j + 1) * classes);
+      }
+    }
+    return out;
   }
 
   /**
@@ -181,5 +212,6 @@ public final class BatchPredictor implements AutoCloseable {
   @Override
   public void close() {
     predictor.close();
+    tensorPredictor.close();
   }
 }
