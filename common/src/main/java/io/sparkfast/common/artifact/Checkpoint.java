@@ -7,6 +7,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
+import io.sparkfast.common.train.EpochMetrics;
 import io.sparkfast.common.train.FitPlan;
 import io.sparkfast.common.train.Learner;
 import io.sparkfast.common.train.TrainingPosition;
@@ -126,21 +127,7 @@ public final class Checkpoint {
         DataInputStream in = new DataInputStream(new BufferedInputStream(is));
         NDManager m = learn.manager().newSubManager()) {
       m.setName("checkpoint load");
-      String magic;
-      try {
-        magic = in.readUTF();
-      } catch (IOException e) {
-        magic = null;
-      }
-      if (!MAGIC.equals(magic)) {
-        throw new IllegalArgumentException(file + " is not a sparkfast checkpoint");
-      }
-      int version = in.readInt();
-      if (version != VERSION) {
-        throw new IllegalArgumentException(
-            "Checkpoint " + file + " has format version " + version + "; this build reads version " + VERSION);
-      }
-      Header header = GSON.fromJson(new String(readBytes(in), StandardCharsets.UTF_8), Header.class);
+      Header header = readHeader(in, file);
       List<Pair<String, Parameter>> params = learn.block().getParameters().stream().toList();
       checkArchitecture(header.params(), params, file);
 
@@ -187,6 +174,38 @@ public final class Checkpoint {
       learn.restoreSeed(header.seed());
       return new Contents(header.plan(), header.position(), header.seed(), header.frozenIndex());
     }
+  }
+
+  /**
+   * The Recorder's per-epoch rows stored in {@code file}, read from its header without a Learner (a resumed
+   * schedule takes the rows of the phases it skips from their checkpoints).
+   *
+   * @throws IllegalArgumentException when {@code file} is not a sparkfast checkpoint of this format version
+   */
+  public static List<EpochMetrics> history(Path file) throws IOException {
+    try (InputStream is = Files.newInputStream(file);
+        DataInputStream in = new DataInputStream(new BufferedInputStream(is))) {
+      Header header = readHeader(in, file);
+      return header.recorder() == null ? List.of() : header.recorder().values();
+    }
+  }
+
+  private static Header readHeader(DataInputStream in, Path file) throws IOException {
+    String magic;
+    try {
+      magic = in.readUTF();
+    } catch (IOException e) {
+      magic = null;
+    }
+    if (!MAGIC.equals(magic)) {
+      throw new IllegalArgumentException(file + " is not a sparkfast checkpoint");
+    }
+    int version = in.readInt();
+    if (version != VERSION) {
+      throw new IllegalArgumentException(
+          "Checkpoint " + file + " has format version " + version + "; this build reads version " + VERSION);
+    }
+    return GSON.fromJson(new String(readBytes(in), StandardCharsets.UTF_8), Header.class);
   }
 
   private static void checkArchitecture(List<ParamInfo> saved, List<Pair<String, Parameter>> model, Path file) {

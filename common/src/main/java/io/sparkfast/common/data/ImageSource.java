@@ -1,12 +1,14 @@
 package io.sparkfast.common.data;
 
 import ai.djl.modality.cv.Image;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Objects;
 
 /**
- * Where an image's encoded bytes come from: a file, or bytes already in memory (Spark's {@code binaryFile}
- * source hands over {@code byte[]} with the file's path). {@link #name()} identifies the image in error
+ * Where an image's encoded bytes come from: a file, bytes already in memory (Spark's {@code binaryFile}
+ * source hands over {@code byte[]} with the file's path), or a buffer such as a slice of a memory-mapped cache
+ * file. {@link #name()} identifies the image in error
  * messages and reports.
  */
 public sealed interface ImageSource {
@@ -29,6 +31,14 @@ public sealed interface ImageSource {
   /** Encoded image bytes (PNG, JPEG, BMP, GIF) identified by {@code name}. */
   static ImageSource of(String name, byte[] bytes) {
     return new BytesSource(name, bytes);
+  }
+
+  /**
+   * Encoded image bytes in a buffer identified by {@code name}: a slice of a memory-mapped file keeps them off the
+   * Java heap until decoded. The buffer is not copied and its position is never moved (treat it as read-only).
+   */
+  static ImageSource of(String name, ByteBuffer bytes) {
+    return new BufferSource(name, bytes);
   }
 
   /** An image file. */
@@ -63,6 +73,26 @@ public sealed interface ImageSource {
     @Override
     public String toString() {
       return "BytesSource[" + name + ", " + bytes.length + " bytes]";
+    }
+  }
+
+  /** Encoded image bytes in a (typically memory-mapped) buffer, copied to the heap only while decoding. */
+  record BufferSource(String name, ByteBuffer bytes) implements ImageSource {
+    public BufferSource {
+      Objects.requireNonNull(name, "name");
+      Objects.requireNonNull(bytes, "bytes of " + name);
+    }
+
+    @Override
+    public Image decode() {
+      byte[] copy = new byte[bytes.remaining()];
+      bytes.get(bytes.position(), copy); // absolute: safe when several threads decode the same buffer
+      return ImageDecoder.decode(copy, name);
+    }
+
+    @Override
+    public String toString() {
+      return "BufferSource[" + name + ", " + bytes.remaining() + " bytes]";
     }
   }
 }

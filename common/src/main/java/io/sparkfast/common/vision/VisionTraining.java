@@ -7,6 +7,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.training.loss.Loss;
 import ai.djl.util.Pair;
+import io.sparkfast.common.artifact.Checkpoint;
 import io.sparkfast.common.artifact.ExportedModel;
 import io.sparkfast.common.artifact.ModelExport;
 import io.sparkfast.common.data.IdxToPng;
@@ -337,7 +338,9 @@ public final class VisionTraining {
 
   /**
    * {@link #runSchedule(Learner, VisionSpec, Path, boolean)}, appending every phase's per-epoch records to
-   * {@code history} (the Recorder keeps only the latest fit's).
+   * {@code history} (the Recorder keeps only the latest fit's). A resumed run's history covers the epochs before
+   * the interruption too: the resumed fit's come back with its checkpoint's Recorder, a skipped frozen phase's from
+   * {@code phase0.ckpt}.
    */
   public static int runSchedule(Learner learn, VisionSpec spec, Path checkpointDir, boolean resume,
       List<EpochMetrics> history) {
@@ -371,6 +374,9 @@ public final class VisionTraining {
         }
       }
     }
+    if (startPhase == 1 && first == 0) {
+      history.addAll(frozenPhaseHistory(checkpointDir.resolve(CHECKPOINTS[0]), fit.freezeEpochs()));
+    }
     for (int phase = startPhase; phase <= 1; phase++) {
       List<Callback> cbs = new ArrayList<>(base);
       if (checkpointDir != null && fit.checkpointEvery() > 0) {
@@ -387,6 +393,26 @@ public final class VisionTraining {
       history.addAll(learn.recorder().values());
     }
     return resumed;
+  }
+
+  /**
+   * The per-epoch rows of fine_tune's frozen phase when a resumed schedule skips it, from that phase's checkpoint
+   * (its last one holds them all), so the history covers every epoch as an uninterrupted run's does.
+   */
+  private static List<EpochMetrics> frozenPhaseHistory(Path checkpoint, int epochs) {
+    List<EpochMetrics> rows = List.of();
+    if (Files.isRegularFile(checkpoint)) {
+      try {
+        rows = Checkpoint.history(checkpoint);
+      } catch (IOException e) {
+        throw new UncheckedIOException("Could not read checkpoint " + checkpoint + ": " + e.getMessage(), e);
+      }
+    }
+    if (rows.size() != epochs) {
+      logger.warn("The frozen phase ran {} epochs but its checkpoint {} holds {} (train.checkpoint_every does not"
+          + " divide train.freeze_epochs?); the history lacks the others", epochs, checkpoint, rows.size());
+    }
+    return rows;
   }
 
   private static void runPhase(Learner learn, VisionSpec.Fit fit, int phase, int phases, Callback[] extra) {

@@ -20,12 +20,14 @@ import io.sparkfast.common.train.Learner;
 import io.sparkfast.common.train.callback.CancelFitException;
 import io.sparkfast.common.train.callback.Callback;
 import io.sparkfast.common.train.callback.MixUp;
+import io.sparkfast.common.train.callback.SaveCheckpointCallback;
 import io.sparkfast.common.train.loss.CrossEntropy;
 import io.sparkfast.common.train.metric.Metric;
 import io.sparkfast.common.train.param.LearningRates;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -132,6 +134,42 @@ class CheckpointTest {
   }
 
   @Test
+  void aReplacedEpochRowIsWhatTheCheckpointHolds() throws Exception {
+    Path file = tmp.resolve("gathered.ckpt");
+    // order 60: between the Recorder (50) and the checkpoint writer (70), as data-parallel metric gathering runs
+    Callback gather = new Callback() {
+      @Override
+      public int order() {
+        return 60;
+      }
+
+      @Override
+      public void afterEpoch(Learner learn) {
+        List<EpochMetrics> rows = learn.recorder().values();
+        EpochMetrics last = rows.get(rows.size() - 1);
+        learn.recorder().replaceLast(new EpochMetrics(last.epoch(), last.trainLoss(), 40 + last.epoch(),
+            Map.of("accuracy", 0.5), last.seconds()));
+      }
+    };
+    try (NDManager m = NDManager.newBaseManager();
+        Learner a = learner(m, net(m, 16, 7), gather,
+            new SaveCheckpointCallback(file, 1, 0))) {
+      a.fitOneCycle(2, LearningRates.of(1e-2));
+      List<EpochMetrics> rows = Checkpoint.history(file);
+      assertEquals(a.recorder().values(), rows);
+      assertEquals(2, rows.size());
+      assertEquals(41.0, rows.get(1).validLoss());
+      assertEquals(0.5, rows.get(1).metrics().get("accuracy"));
+      IllegalStateException e = assertThrows(IllegalStateException.class,
+          () -> a.recorder().replaceLast(new EpochMetrics(0, 1, 1, Map.of(), 0)));
+      assertTrue(e.getMessage().contains("latest recorded epoch 1"), e.getMessage());
+    }
+    IllegalArgumentException notOne = assertThrows(IllegalArgumentException.class,
+        () -> Checkpoint.history(Files.writeString(tmp.resolve("x.ckpt"), "hello")));
+    assertTrue(notOne.getMessage().contains("not a sparkfast checkpoint"), notOne.getMessage());
+  }
+
+  @Test
   void resumeMidEpochGivesIdenticalLosses() throws Exception {
     checkResume(8);
   }
@@ -172,10 +210,10 @@ class CheckpointTest {
     try (NDManager m = NDManager.newBaseManager()) {
       Path writer = tmp.resolve("writer.ckpt");
       Path other = tmp.resolve("other.ckpt");
-      try (Learner a = learner(m, net(m, 8, 1), new io.sparkfast.common.train.callback.SaveCheckpointCallback(writer, 1, 0));
+      try (Learner a = learner(m, net(m, 8, 1), new SaveCheckpointCallback(writer, 1, 0));
           Learner b = Learner.builder().setBlock(net(m, 8, 1)).setLoss(new CrossEntropy())
               .setTrainData(blobs(m, 96, 16, true, 1)).optReplica(1, 0)
-              .optCallbacks(new io.sparkfast.common.train.callback.SaveCheckpointCallback(other, 1, 2)).optManager(m)
+              .optCallbacks(new SaveCheckpointCallback(other, 1, 2)).optManager(m)
               .build()) {
         a.fit(2, LearningRates.of(1e-2));
         b.fit(1, LearningRates.of(1e-2));

@@ -23,6 +23,7 @@ import io.sparkfast.common.testing.TestImages;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -76,6 +77,33 @@ class VisionTrainingTest {
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
           () -> VisionTraining.prepare(other, splits.vocab(), splits.train(), m));
       assertTrue(e.getMessage().contains("resnet-tiny") && e.getMessage().contains("resnet18-small"), e.getMessage());
+    }
+  }
+
+  @Test
+  void aResumedFineTuneKeepsEveryEpochsHistory(@TempDir Path dir) throws Exception {
+    TestImages.writeFolderTree(dir.resolve("img"), new String[] {"train", "valid"}, new String[] {"a", "b"}, 4, 16);
+    VisionSpec base = spec(dir.resolve("img"), "folders", null, VisionSpec.Norm.IMAGENET);
+    VisionSpec.Fit f = base.fit();
+    VisionSpec ft = new VisionSpec(base.data(), base.model(), base.pipeline(), base.norm(),
+        new VisionSpec.Fit(VisionSpec.Schedule.FINE_TUNE, 2, f.lr(), 1, f.lrMult(), f.pctStart(), f.div(),
+            f.batchSize(), f.wd(), 0, 0, 0, f.seed(), 1),
+        base.lrFind(), base.eval());
+    Map<String, Object> straight = VisionTraining.train(ft, dir.resolve("a"), null);
+    // resuming the finished run skips the frozen phase (its rows come from phase0.ckpt) and restores the
+    // unfrozen phase's rows with phase1.ckpt's Recorder: the same three rows, not just the last phase's two
+    Map<String, Object> resumed = VisionTraining.train(ft, dir.resolve("b"), dir.resolve("a/checkpoints"));
+    assertEquals(1, resumed.get("resumed_phases"));
+    List<?> a = (List<?>) straight.get("history");
+    List<?> b = (List<?>) resumed.get("history");
+    assertEquals(3, a.size());
+    assertEquals(a.size(), b.size(), b.toString());
+    for (int e = 0; e < a.size(); e++) {
+      Map<?, ?> ra = (Map<?, ?>) a.get(e);
+      Map<?, ?> rb = (Map<?, ?>) b.get(e);
+      assertEquals(e, rb.get("epoch"));
+      assertEquals((Double) ra.get("valid_loss"), (Double) rb.get("valid_loss"), 1e-9, "epoch " + e);
+      assertEquals((Double) ra.get("train_loss"), (Double) rb.get("train_loss"), 1e-9, "epoch " + e);
     }
   }
 

@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDManager;
 import com.typesafe.config.Config;
 import io.sparkfast.common.data.ImageDataset;
 import io.sparkfast.common.data.ImageItem;
-import io.sparkfast.common.data.ImageSource;
 import io.sparkfast.common.data.ImageSplits;
 import io.sparkfast.common.data.NormStats;
 import io.sparkfast.common.data.Vocab;
@@ -20,6 +19,7 @@ import io.sparkfast.jobs.SparkfastException;
 import io.sparkfast.jobs.vision.VisionConfig;
 import io.sparkfast.runtime.CheckpointStore;
 import io.sparkfast.runtime.DataParallel;
+import io.sparkfast.runtime.PresizeCache;
 import io.sparkfast.runtime.collective.AllReduceGradientSync;
 import io.sparkfast.runtime.collective.Collective;
 import io.sparkfast.runtime.collective.WireFormat;
@@ -53,11 +53,13 @@ import org.slf4j.LoggerFactory;
 /**
  * The distributed fine-tuning run. The driver lists and shards the images, computes shared normalization
  * statistics, checks slots, checkpoint storage and any checkpoint to resume from; then {@link DataParallel} runs
- * one replica per shard in a barrier stage. Each replica presizes its shard once into memory, starts from rank 0's
- * parameters (broadcast), trains with the vision core's {@link Learner} and an {@link AllReduceGradientSync}, and
- * sums validation counts across replicas every epoch (exact global metrics). Rank 0 writes checkpoints to a shared
- * {@link CheckpointStore}; a retried stage resumes from them. Rank 0 finally evaluates on the whole validation set
- * and exports the model into the job's output.
+ * one replica per shard in a barrier stage. Each replica presizes its shard once into a {@link PresizeCache} file
+ * on the executor's local disk (reused by a retried stage on the same executor, memory-mapped rather than held on
+ * the heap), starts from rank 0's parameters (broadcast), trains with the vision core's {@link Learner} and an
+ * {@link AllReduceGradientSync}, and sums validation counts across replicas every epoch (exact global metrics, kept
+ * in the Recorder). Rank 0 writes checkpoints, Recorder history included, to a shared {@link CheckpointStore}; a
+ * retried stage resumes from them with the history of the epochs before the failure. Rank 0 finally evaluates on
+ * the whole validation set and exports the model into the job's output.
  *
  * <p>BatchNorm running statistics stay local to each replica (DDP's default); rank 0's are exported.
  */
@@ -124,7 +126,7 @@ public final class FinetuneJob {
     sc.setJobDescription("sparkfast finetune: " + n + " replicas");
     long tTrain = System.nanoTime();
     List<Map<String, Object>> results = DataParallel.run(sc, shards, settings,
-        new ReplicaRun(spec, store, outDir, faults));
+        new ReplicaRun(spec, store, outDir, faults, VisionConfig.str(config, "distributed.cache")));
     double trainSeconds = (System.nanoTime() - tTrain) / 1e9;
     FileSystem fs = store.dir().startsWith("/") ? FileSystem.getLocal(new Configuration())
         : new org.apache.hadoop.fs.Path(store.dir()).getFileSystem(spark.sparkContext().hadoopConfiguration());
@@ -147,8 +149,15 @@ public final class FinetuneJob {
     double allReduce = 0;
     double loop = 0;
     int attempt = 0;
+    Map<String, Integer> cache = new LinkedHashMap<>();
+    for (PresizeCache.Outcome o : PresizeCache.Outcome.values()) {
+      cache.put(o.name().toLowerCase(), 0);
+    }
     List<Map<String, Object>> perReplica = new ArrayList<>();
     for (Map<String, Object> r : results) {
+      @SuppressWarnings("unchecked")
+      Map<String, String> outcomes = (Map<String, String>) r.get("presize_cache");
+      outcomes.values().forEach(o -> cache.merge(o, 1, Integer::sum));
       imagesTrained += ((Number) r.get("images_trained")).longValue();
       allReduce += ((Number) r.get("allreduce_seconds")).doubleValue();
       loop += ((Number) r.get("fit_seconds")).doubleValue();
@@ -163,6 +172,7 @@ public final class FinetuneJob {
     m.put("allreduce_share", loop > 0 ? allReduce / loop : 0.0);
     m.put("stage_attempts", attempt + 1);
     m.put("resumed_phases", rank0.get("resumed_phases"));
+    m.put("presize_cache", cache);
     m.put("fit_seconds", fitSeconds);
     m.put("train_seconds", trainSeconds);
     m.put("seconds", (System.nanoTime() - t0) / 1e9);
@@ -259,12 +269,15 @@ public final class FinetuneJob {
     private final CheckpointStore store;
     private final String outDir;
     private final Faults faults;
+    private final String cacheDir;
 
-    ReplicaRun(VisionSpec spec, CheckpointStore store, String outDir, Faults faults) {
+    /** {@code cacheDir}: the presize cache folder on every executor, or null for Spark's local directory. */
+    ReplicaRun(VisionSpec spec, CheckpointStore store, String outDir, Faults faults, String cacheDir) {
       this.spec = spec;
       this.store = store;
       this.outDir = outDir;
       this.faults = faults;
+      this.cacheDir = cacheDir;
     }
 
     @Override
@@ -279,8 +292,17 @@ public final class FinetuneJob {
       Vocab vocab = Vocab.ofOrdered(shard.vocab());
       int presize = spec.pipeline().presize();
       long tPresize = System.nanoTime();
-      List<ImageItem> train = presized(shard.train(), shard.trainLabels(), presize);
-      List<ImageItem> valid = presized(shard.valid(), shard.validLabels(), presize);
+      PresizeCache cache = PresizeCache.onExecutor(cacheDir);
+      String tag = "r" + rank + "of" + replica.size() + "-p" + presize + "-s" + spec.fit().seed();
+      List<PresizeCache.Shard> cached = new ArrayList<>();
+      Map<String, String> cacheOutcomes = new LinkedHashMap<>();
+      PresizeCache.Presizer presizer = file -> presize(file, presize);
+      cached.add(cache.load("train-" + tag, shard.train(), shard.trainLabels(), presizer));
+      cached.add(cache.load("valid-" + tag, shard.valid(), shard.validLabels(), presizer));
+      List<ImageItem> train = cached.get(0).items();
+      List<ImageItem> valid = cached.get(1).items();
+      cacheOutcomes.put("train", cached.get(0).outcome().name().toLowerCase());
+      cacheOutcomes.put("valid", cached.get(1).outcome().name().toLowerCase());
       double presizeSeconds = (System.nanoTime() - tPresize) / 1e9;
       Path local = Files.createTempDirectory("sparkfast-replica-" + rank + "-");
       Path ckptLocal = Files.createDirectories(local.resolve("checkpoints"));
@@ -298,9 +320,9 @@ public final class FinetuneJob {
         ImageDataset trainDs = VisionTraining.trainDataset(spec, vocab, p.pipeline(), train);
         ImageDataset validDs = VisionTraining.validDataset(spec, vocab, p.pipeline(), valid);
         AllReduceGradientSync sync = new AllReduceGradientSync(c);
-        List<Map<String, Object>> history = new ArrayList<>();
+        List<EpochMetrics> epochs = new ArrayList<>();
         List<Callback> extra = new ArrayList<>();
-        extra.add(new GlobalMetrics(c, valid.size(), history));
+        extra.add(new GlobalMetrics(c, valid.size()));
         if (firstAttempt && rank == faults.stallRank()) {
           extra.add(new Stall(faults.stallSeconds()));
         }
@@ -311,7 +333,7 @@ public final class FinetuneJob {
         long nanos0 = c.nanosInCollectives();
         int resumed;
         try (Learner learn = VisionTraining.learner(spec, p, trainDs, validDs, sync, rank, manager)) {
-          resumed = VisionTraining.runSchedule(learn, spec, ckptLocal, resume, new ArrayList<>(),
+          resumed = VisionTraining.runSchedule(learn, spec, ckptLocal, resume, epochs,
               file -> new io.sparkfast.common.train.callback.SaveCheckpointCallback(file,
                   spec.fit().checkpointEvery(), 0, written -> store.put(written, written.getFileName().toString())),
               extra);
@@ -329,37 +351,29 @@ public final class FinetuneJob {
         result.put("bytes_sent", c.bytesSent());
         if (rank == 0) {
           Path plots = Files.createDirectories(local.resolve("plots"));
-          List<ImageItem> all = presized(shard.allValid(), shard.allValidLabels(), presize);
-          result.put("valid", VisionTraining.evaluate(spec, p, vocab, all, plots));
-          List<EpochMetrics> rows = new ArrayList<>();
-          for (Map<String, Object> h : history) {
-            rows.add(new EpochMetrics(((Number) h.get("epoch")).intValue(), (double) h.get("train_loss"),
-                (double) h.get("valid_loss"), Map.of("accuracy", (double) h.get("accuracy")), (double) h.get("seconds")));
-          }
-          Plots.epochs(rows, plots.resolve("epochs.png"));
+          cached.add(cache.load("allvalid-" + tag, shard.allValid(), shard.allValidLabels(), presizer));
+          cacheOutcomes.put("all_valid", cached.get(2).outcome().name().toLowerCase());
+          result.put("valid", VisionTraining.evaluate(spec, p, vocab, cached.get(2).items(), plots));
+          Plots.epochs(epochs, plots.resolve("epochs.png"));
           Path model = local.resolve("model");
           io.sparkfast.common.artifact.ModelExport.export(model, p.model().block(), p.model().config(), vocab,
               p.pipeline(), p.numFeatures(), true);
           upload(local, outDir, "model", "plots", "checkpoints");
-          result.put("history", history);
+          result.put("history", VisionTraining.history(epochs));
         }
       } finally {
         deleteTree(local);
       }
+      result.put("presize_cache", cacheOutcomes);
+      // only a successful replica drops its cache; a failed one keeps it for the stage's retry on this executor
+      cached.forEach(PresizeCache::delete);
       return result;
-    }
-
-    static List<ImageItem> presized(List<String> paths, int[] labels, int presize) throws IOException {
-      List<ImageItem> items = new ArrayList<>(paths.size());
-      for (int i = 0; i < paths.size(); i++) {
-        items.add(ImageItem.of(ImageSource.of(paths.get(i), presize(Path.of(paths.get(i)), presize)), labels[i]));
-      }
-      return items;
     }
 
     /**
      * The file's bytes, or when its shorter side exceeds {@code presize} a PNG downscaled so that the shorter side
-     * is {@code presize}: later epochs read memory, not files, and never resample from full size again.
+     * is {@code presize}: written once to the {@link PresizeCache}, so later epochs (and a retried stage on the
+     * same executor) never read or resample the original files again.
      */
     static byte[] presize(Path file, int presize) throws IOException {
       byte[] bytes;
@@ -410,16 +424,18 @@ public final class FinetuneJob {
     }
   }
 
-  /** Sums validation loss and hits over replicas after each epoch: exact global metrics on every replica. */
+  /**
+   * Sums validation loss and metrics (weighted by each replica's validation count: exact for accuracy and error
+   * rate) over replicas after each epoch and puts the global row into every replica's Recorder, before the
+   * checkpoint stores it: the history, its plots and a resumed attempt's history see the global metrics.
+   */
   static final class GlobalMetrics implements Callback {
     private final Collective c;
     private final int validCount;
-    private final List<Map<String, Object>> history;
 
-    GlobalMetrics(Collective c, int validCount, List<Map<String, Object>> history) {
+    GlobalMetrics(Collective c, int validCount) {
       this.c = c;
       this.validCount = validCount;
-      this.history = history;
     }
 
     @Override
@@ -431,19 +447,26 @@ public final class FinetuneJob {
     public void afterEpoch(Learner learn) {
       List<EpochMetrics> rows = learn.recorder().values();
       EpochMetrics last = rows.get(rows.size() - 1);
-      double acc = last.metrics().getOrDefault("accuracy", Double.NaN);
-      double[] sums = {last.validLoss() * validCount, acc * validCount, validCount, last.trainLoss(), 1};
+      List<String> names = new ArrayList<>(last.metrics().keySet()); // the same metrics in the same order everywhere
+      double[] sums = new double[4 + names.size()];
+      sums[0] = last.validLoss() * validCount;
+      sums[1] = validCount;
+      sums[2] = last.trainLoss();
+      sums[3] = 1;
+      for (int i = 0; i < names.size(); i++) {
+        sums[4 + i] = last.metrics().get(names.get(i)) * validCount;
+      }
       c.allReduceSum(sums);
-      Map<String, Object> row = new LinkedHashMap<>();
-      row.put("epoch", history.size());
-      row.put("train_loss", sums[3] / sums[4]);
-      row.put("valid_loss", sums[0] / sums[2]);
-      row.put("accuracy", sums[1] / sums[2]);
-      row.put("error_rate", 1 - sums[1] / sums[2]);
-      row.put("seconds", last.seconds());
-      history.add(row);
+      Map<String, Double> metrics = new LinkedHashMap<>();
+      for (int i = 0; i < names.size(); i++) {
+        metrics.put(names.get(i), sums[4 + i] / sums[1]);
+      }
+      EpochMetrics global = new EpochMetrics(last.epoch(), sums[2] / sums[3], sums[0] / sums[1], metrics,
+          last.seconds());
+      learn.recorder().replaceLast(global);
       if (learn.rank() == 0) {
-        logger.info("epoch {} (all replicas): {}", history.size() - 1, row);
+        logger.info("epoch {} (all replicas): train_loss {} valid_loss {} {}", global.epoch(), global.trainLoss(),
+            global.validLoss(), metrics);
       }
     }
   }

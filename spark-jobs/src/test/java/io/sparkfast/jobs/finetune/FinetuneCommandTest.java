@@ -63,12 +63,21 @@ class FinetuneCommandTest {
   @Test
   void twoReplicasTrainAndExport() throws Exception {
     Path out = dir.resolve("ft");
-    CliRun run = finetune(out, "local[2]");
+    Path cache = dir.resolve("presize-cache");
+    CliRun run = finetune(out, "local[2]", "distributed.cache=\"" + cache + "\"");
     assertEquals(ExitCodes.OK, run.exitCode(), run.err());
     JsonNode m = metrics(out);
     assertEquals(2, m.get("replicas").asInt());
     assertEquals(16, m.get("global_batch").asInt());
-    assertEquals(2, m.get("history").size());
+    assertHistory(m, 2);
+    // each replica presized its train and valid shares, rank 0 the whole validation set; all into the cache
+    // folder, deleted after the successful run
+    assertEquals(5, m.get("presize_cache").get("miss").asInt(), m.get("presize_cache").toString());
+    assertEquals(0, m.get("presize_cache").get("hit").asInt());
+    assertEquals("miss", m.get("per_replica").get(1).get("presize_cache").get("train").asText());
+    try (var left = Files.list(cache)) {
+      assertEquals(List.of(), left.toList());
+    }
     assertTrue(m.get("valid").get("accuracy").asDouble() > m.get("baseline").get("accuracy").asDouble(), m.toString());
     JsonNode r0 = m.get("per_replica").get(0);
     JsonNode r1 = m.get("per_replica").get(1);
@@ -82,14 +91,38 @@ class FinetuneCommandTest {
     assertTrue(Files.isRegularFile(out.resolve("checkpoints/phase1.ckpt")));
   }
 
+  /** One row per epoch, numbered 0, 1, ... in order, with finite losses. */
+  static void assertHistory(JsonNode m, int epochs) {
+    JsonNode h = m.get("history");
+    assertEquals(epochs, h.size(), h.toString());
+    for (int e = 0; e < epochs; e++) {
+      assertEquals(e, h.get(e).get("epoch").asInt(), h.toString());
+      assertTrue(h.get(e).get("valid_loss").isNumber() && h.get(e).get("train_loss").isNumber(), h.toString());
+      double acc = h.get(e).get("accuracy").asDouble();
+      assertEquals(1 - acc, h.get(e).get("error_rate").asDouble(), 1e-9, h.toString());
+    }
+  }
+
   @Test
   void aFailedReplicaIsRetriedFromTheCheckpoint() throws Exception {
+    // fine_tune: a frozen epoch (phase0.ckpt), then two unfrozen ones; rank 1 fails in the second unfrozen epoch
     Path out = dir.resolve("ft-fail");
-    CliRun run = finetune(out, "local[2]", "distributed.debug.fail_rank=1");
+    CliRun run = finetune(out, "local[2]", "distributed.debug.fail_rank=1", "train.schedule=fine_tune",
+        "train.freeze_epochs=1");
     assertEquals(ExitCodes.OK, run.exitCode(), run.err());
     JsonNode m = metrics(out);
     assertEquals(2, m.get("stage_attempts").asInt(), m.toString());
     assertEquals(1, m.get("resumed_phases").asInt(), m.toString());
+    // the history covers every epoch as an undisturbed run's: the frozen one (from phase0.ckpt), the unfrozen one
+    // before the failure (from phase1.ckpt's Recorder) and the retried one, once each
+    assertHistory(m, 3);
+    // the retry found both replicas' presized shares in the executor's cache (rank 0 had not reached its final
+    // evaluation, so the whole validation set is a miss)
+    JsonNode cache = m.get("presize_cache");
+    assertEquals(4, cache.get("hit").asInt(), cache.toString());
+    assertEquals(1, cache.get("miss").asInt(), cache.toString());
+    assertEquals(0, cache.get("rebuilt").asInt(), cache.toString());
+    assertEquals("hit", m.get("per_replica").get(0).get("presize_cache").get("train").asText(), m.toString());
   }
 
   @Test

@@ -222,6 +222,21 @@ public final class Recorder implements Callback {
   }
 
   /**
+   * Replaces the latest epoch's row, e.g. with metrics gathered over data-parallel replicas; a callback that runs
+   * after the Recorder (order 50) and before the checkpoint writer (order 70) makes the checkpoint hold them.
+   *
+   * @throws IllegalStateException when no epoch is recorded or {@code row} is for another epoch
+   */
+  public void replaceLast(EpochMetrics row) {
+    if (values.isEmpty() || values.get(values.size() - 1).epoch() != row.epoch()) {
+      throw new IllegalStateException("replaceLast needs a row for the latest recorded epoch "
+          + (values.isEmpty() ? "(none recorded)" : values.get(values.size() - 1).epoch()) + "; got epoch "
+          + row.epoch());
+    }
+    values.set(values.size() - 1, row);
+  }
+
+  /**
    * Writes the training and validation loss per epoch to {@code png}, and the metrics per epoch next to it
    * ({@code <name>-metrics.png}), fastai's {@code plot_loss} and {@code plot_metrics}.
    */
