@@ -11,10 +11,11 @@ package io.sparkfast.common.data;
  * @param labelDelim the delimiter between several labels (multi-label data), or null for one label per row
  * @param suffix appended to each file name (e.g. {@code .jpg}); empty for none
  */
-public record CsvLayout(String fnCol, String labelCol, String validCol, String labelDelim, String suffix) {
+public record CsvLayout(String fnCol, String labelCol, String validCol, String labelDelim, String suffix)
+    implements java.io.Serializable {
   public CsvLayout {
     if (labelDelim != null && labelDelim.isEmpty()) {
-      throw new IllegalArgumentException("labelDelim must be null or non-empty");
+      throw new IllegalArgumentException("the label delimiter (data.label_delim) must be null or non-empty, e.g. \" \"");
     }
     suffix = suffix == null ? "" : suffix;
   }

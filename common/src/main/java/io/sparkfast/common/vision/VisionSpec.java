@@ -1,5 +1,6 @@
 package io.sparkfast.common.vision;
 
+import io.sparkfast.common.data.CsvLayout;
 import io.sparkfast.common.data.ImagePipelineConfig;
 import java.io.Serializable;
 import java.nio.file.Path;
@@ -92,24 +93,17 @@ public record VisionSpec(Data data, ModelSpec model, ImagePipelineConfig pipelin
    * column and optionally a boolean validation column.
    *
    * @param file the CSV (relative paths resolve against {@code data.path})
-   * @param fnCol header name of the file-name column, or null for the first column
-   * @param labelCol header name of the label column, or null for the second column
-   * @param validCol header name of the validation flag column (true/false, 1/0), or null: a column named
-   *     {@code is_valid} if there is one, else a seeded {@code valid_pct} split
-   * @param labelDelim the delimiter between an item's labels (fastai's {@code label_delim}, e.g. a space), or
-   *     null for one label per item; with a delimiter an item may have no label (an all-zero target)
    * @param folder a sub-folder of {@code data.path} that the file names are relative to (fastai's
    *     {@code folder}), or null
-   * @param suffix appended to every file name (fastai's {@code suffix}, e.g. {@code .jpg}), or empty
+   * @param layout its columns ({@code fn_col}, {@code label_col}, {@code valid_col}; null: the first column, the
+   *     second column, and a column named {@code is_valid} if there is one, else a seeded {@code valid_pct}
+   *     split), the label delimiter (fastai's {@code label_delim}; with one an item may have no label, an
+   *     all-zero target) and a file-name suffix
    */
-  public record Csv(String file, String fnCol, String labelCol, String validCol, String labelDelim, String folder,
-      String suffix) implements Serializable {
+  public record Csv(String file, String folder, CsvLayout layout) implements Serializable {
     public Csv {
       Objects.requireNonNull(file, "data.labels_csv");
-      if (labelDelim != null && labelDelim.isEmpty()) {
-        throw new IllegalArgumentException("data.label_delim must be null or a non-empty delimiter such as \" \"");
-      }
-      suffix = suffix == null ? "" : suffix;
+      Objects.requireNonNull(layout, "layout");
     }
   }
 

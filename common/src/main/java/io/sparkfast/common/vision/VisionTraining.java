@@ -9,7 +9,6 @@ import ai.djl.training.loss.Loss;
 import ai.djl.util.Pair;
 import io.sparkfast.common.artifact.ExportedModel;
 import io.sparkfast.common.artifact.ModelExport;
-import io.sparkfast.common.data.CsvLayout;
 import io.sparkfast.common.data.IdxToPng;
 import io.sparkfast.common.data.ImageDataset;
 import io.sparkfast.common.data.ImageFolders;
@@ -103,9 +102,7 @@ public final class VisionTraining {
             + " against data.path)");
       }
       Path images = csv.folder() == null ? root : root.resolve(csv.folder());
-      ImageSplits splits = ImageFolders.fromCsvLayout(images, file,
-          new CsvLayout(csv.fnCol(), csv.labelCol(), csv.validCol(), csv.labelDelim(), csv.suffix()),
-          data.validPct(), data.seed());
+      ImageSplits splits = ImageFolders.fromCsvLayout(images, file, csv.layout(), data.validPct(), data.seed());
       return limited(splits, data, file);
     }
     Path folders = switch (data.format()) {

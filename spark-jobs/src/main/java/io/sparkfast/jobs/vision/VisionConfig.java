@@ -2,6 +2,7 @@ package io.sparkfast.jobs.vision;
 
 import com.typesafe.config.Config;
 import io.sparkfast.common.data.AugConfig;
+import io.sparkfast.common.data.CsvLayout;
 import io.sparkfast.common.data.ImagePipelineConfig;
 import io.sparkfast.common.data.ItemCrop;
 import io.sparkfast.common.data.NormStats;
@@ -31,8 +32,9 @@ public final class VisionConfig {
       String labelDelim = str(c, "data.label_delim");
       VisionSpec.Csv csv = null;
       if ("csv".equalsIgnoreCase(String.valueOf(format).strip())) {
-        csv = new VisionSpec.Csv(str(c, "data.labels_csv"), str(c, "data.fn_col"), str(c, "data.label_col"),
-            str(c, "data.valid_col"), labelDelim, str(c, "data.folder"), str(c, "data.suffix"));
+        csv = new VisionSpec.Csv(str(c, "data.labels_csv"), str(c, "data.folder"), new CsvLayout(
+            str(c, "data.fn_col"), str(c, "data.label_col"), str(c, "data.valid_col"), labelDelim,
+            str(c, "data.suffix")));
       } else if (labelDelim != null) {
         throw SparkfastException.config("data.label_delim applies to data.format = csv (labels from a CSV); got"
             + " data.format = " + format);
