@@ -30,9 +30,11 @@ import java.util.Objects;
  * @param pipeline preprocessing (the validation path is used for inference; augmentations for TTA)
  * @param vocab class labels in output order
  * @param numFeatures body output channels (needed to rebuild TorchScript-bodied models)
+ * @param threshold multi-label models: a label is predicted present when its sigmoid probability exceeds this
+ *     (stored as {@code threshold}; exports without it read as {@link #DEFAULT_THRESHOLD})
  */
 public record ExportInfo(String modelName, ModelConfig model, ImagePipelineConfig pipeline, Vocab vocab,
-    long numFeatures) {
+    long numFeatures, double threshold) {
 
   /** Metadata file name. */
   public static final String PREPROCESS_FILE = "preprocess.json";
@@ -45,6 +47,9 @@ public record ExportInfo(String modelName, ModelConfig model, ImagePipelineConfi
   /** Metadata format version. */
   public static final int VERSION = 1;
 
+  /** fastai's multi-label decision threshold. */
+  public static final double DEFAULT_THRESHOLD = 0.5;
+
   private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
 
   public ExportInfo {
@@ -52,6 +57,15 @@ public record ExportInfo(String modelName, ModelConfig model, ImagePipelineConfi
     Objects.requireNonNull(model, "model");
     Objects.requireNonNull(pipeline, "pipeline");
     Objects.requireNonNull(vocab, "vocab");
+    if (!(threshold > 0 && threshold < 1)) {
+      throw new IllegalArgumentException("threshold must be in (0, 1); got " + threshold);
+    }
+  }
+
+  /** Metadata with the default multi-label threshold (0.5). */
+  public ExportInfo(String modelName, ModelConfig model, ImagePipelineConfig pipeline, Vocab vocab,
+      long numFeatures) {
+    this(modelName, model, pipeline, vocab, numFeatures, DEFAULT_THRESHOLD);
   }
 
   /** Writes {@code preprocess.json}, {@code labels.txt} and {@code synset.txt} into {@code dir}. */
@@ -65,6 +79,7 @@ public record ExportInfo(String modelName, ModelConfig model, ImagePipelineConfi
     o.addProperty("inChannels", model.inChannels());
     o.addProperty("imageSize", model.imageSize());
     o.addProperty("multiLabel", model.multiLabel());
+    o.addProperty("threshold", threshold);
     o.addProperty("numFeatures", numFeatures);
     JsonObject p = new JsonObject();
     p.addProperty("size", pipeline.size());
@@ -141,7 +156,10 @@ public record ExportInfo(String modelName, ModelConfig model, ImagePipelineConfi
         throw new IllegalArgumentException("label-count mismatch in " + dir + ": " + LABELS_FILE + " has "
             + vocab.size() + " labels but the model has " + model.nClasses() + " outputs");
       }
-      return new ExportInfo(str(o, "modelName"), model, pipeline, vocab, o.get("numFeatures").getAsLong());
+      JsonElement t = o.get("threshold");
+      double threshold = t == null || t.isJsonNull() ? DEFAULT_THRESHOLD : t.getAsDouble();
+      return new ExportInfo(str(o, "modelName"), model, pipeline, vocab, o.get("numFeatures").getAsLong(),
+          threshold);
     } catch (JsonParseException | IllegalStateException | NullPointerException | UnsupportedOperationException e) {
       throw new IllegalArgumentException("Corrupt model metadata " + json + ": " + e, e);
     }

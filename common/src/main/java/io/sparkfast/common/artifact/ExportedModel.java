@@ -45,6 +45,14 @@ public final class ExportedModel implements AutoCloseable {
     return info.vocab();
   }
 
+  /**
+   * The multi-label decision threshold: a label is predicted present when its sigmoid probability exceeds it
+   * (0.5 unless the export recorded another; unused by single-label models).
+   */
+  public double threshold() {
+    return info.threshold();
+  }
+
   /** The DJL model; its default translator maps {@link Image} to {@link Classifications}. */
   public ZooModel<Image, Classifications> model() {
     return model;

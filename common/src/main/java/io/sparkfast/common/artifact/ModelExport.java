@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * <pre>
  * model-0000.params    DJL parameters (Model.save) of SequentialBlock[body, head]
  * labels.txt           class labels in output order (synset.txt: the same, DJL's name)
- * preprocess.json      architecture, classes, channels, image size, resize method, normalization, augmentations
+ * preprocess.json      architecture, classes, channels, image size, multi-label flag and threshold, resize method,
+ *                      normalization, augmentations
  * serving.properties   engine=PyTorch, blockFactory and translatorFactory for DJL / DJL Serving
  * </pre>
  *
@@ -70,6 +71,15 @@ public final class ModelExport {
    */
   public static Path export(Path dir, Block block, ModelConfig config, Vocab vocab, ImagePipelineConfig pipeline,
       long numFeatures, boolean overwrite) {
+    return export(dir, block, config, vocab, pipeline, numFeatures, ExportInfo.DEFAULT_THRESHOLD, overwrite);
+  }
+
+  /**
+   * {@link #export(Path, Block, ModelConfig, Vocab, ImagePipelineConfig, long, boolean)} recording a multi-label
+   * model's decision {@code threshold} (labels whose sigmoid probability exceeds it are predicted present).
+   */
+  public static Path export(Path dir, Block block, ModelConfig config, Vocab vocab, ImagePipelineConfig pipeline,
+      long numFeatures, double threshold, boolean overwrite) {
     if (vocab.size() != config.nClasses()) {
       throw new IllegalArgumentException("label-count mismatch: the vocabulary has " + vocab.size()
           + " labels but the model config has nClasses=" + config.nClasses());
@@ -100,7 +110,7 @@ public final class ModelExport {
           m.setProperty("Epoch", "0");
           m.save(tmp, MODEL_NAME);
         }
-        new ExportInfo(MODEL_NAME, config, pipeline, vocab, numFeatures).write(tmp);
+        new ExportInfo(MODEL_NAME, config, pipeline, vocab, numFeatures, threshold).write(tmp);
         Files.writeString(tmp.resolve(SERVING_FILE), servingProperties(config, pipeline), StandardCharsets.UTF_8);
         if (Files.exists(dir)) {
           deleteTree(dir);

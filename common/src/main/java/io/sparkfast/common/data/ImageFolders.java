@@ -27,7 +27,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link #fromClassFolders}: {@code root/<class>/...} with a seeded random {@code valid_pct} split
  *       ({@code from_folder(path, valid_pct=0.2, seed=42)}).
  *   <li>{@link #fromCsv}: a CSV with a header row and columns {@code path,label[,is_valid]}, paths relative to
- *       a folder, with an optional label delimiter for multi-label data ({@code ImageDataLoaders.from_csv}).
+ *       a folder, with an optional label delimiter for multi-label data ({@code ImageDataLoaders.from_csv});
+ *       {@link #fromCsvLayout} names the columns and a file-name suffix ({@code fn_col}, {@code label_col},
+ *       {@code valid_col}, {@code suffix}).
  * </ul>
  *
  * <p>Images are files with extensions {@link #IMAGE_EXTENSIONS} (case-insensitive), searched recursively
@@ -95,9 +97,9 @@ public final class ImageFolders {
   }
 
   /**
-   * Reads a labels CSV: a header row, then {@code path,label} rows, optionally with a third boolean
-   * {@code is_valid} column which then decides the split (and {@code validPct} is ignored). Paths are
-   * relative to {@code imageFolder}. Fields may be double-quoted.
+   * Reads a labels CSV: a header row, then {@code path,label} rows, optionally with a boolean {@code is_valid}
+   * column which then decides the split (and {@code validPct} is ignored). Paths are relative to
+   * {@code imageFolder}. Fields may be double-quoted.
    *
    * @param imageFolder folder the CSV's paths are relative to
    * @param csv the CSV file
@@ -107,6 +109,19 @@ public final class ImageFolders {
    * @param seed split seed
    */
   public static ImageSplits fromCsv(Path imageFolder, Path csv, String labelDelim, double validPct, long seed) {
+    return fromCsvLayout(imageFolder, csv, new CsvLayout(null, null, null, labelDelim, ""), validPct, seed);
+  }
+
+  /**
+   * Reads a labels CSV with the columns of {@code layout} (fastai's {@code ImageDataLoaders.from_csv} with
+   * {@code fn_col}, {@code label_col}, {@code valid_col}, {@code label_delim} and {@code suffix}). A validation
+   * column decides the split; without one, {@code validPct} (seeded) does.
+   *
+   * @throws IllegalArgumentException naming the file and line on a missing column, a row that names a missing
+   *     image, an empty label of single-label data, or a bad validation flag
+   */
+  public static ImageSplits fromCsvLayout(Path imageFolder, Path csv, CsvLayout layout, double validPct,
+      long seed) {
     requireDir(imageFolder, "image folder", "imageFolder");
     if (!Files.isRegularFile(csv)) {
       throw new IllegalArgumentException("Labels CSV not found: " + csv);
@@ -122,9 +137,15 @@ public final class ImageFolders {
       throw new IllegalArgumentException(
           "Labels CSV " + csv + " has no data rows; expected a header row and then path,label rows");
     }
-    List<String> header = parseCsvLine(lines.get(0));
-    boolean hasValidCol = header.size() >= 3 && header.get(2).strip().equalsIgnoreCase("is_valid");
+    List<String> header = parseCsvLine(lines.get(0)).stream().map(String::strip).toList();
+    int fnIdx = column(header, layout.fnCol(), 0, "file name", csv);
+    int labelIdx = column(header, layout.labelCol(), 1, "label", csv);
+    int validIdx = layout.validCol() != null ? column(header, layout.validCol(), -1, "validation", csv)
+        : indexOfIgnoreCase(header, "is_valid");
+    boolean hasValidCol = validIdx >= 0;
+    String labelDelim = layout.labelDelim();
     boolean multi = labelDelim != null;
+    int needed = Math.max(fnIdx, labelIdx) + 1;
     List<Path> paths = new ArrayList<>();
     List<List<String>> labels = new ArrayList<>();
     List<Boolean> isValid = new ArrayList<>();
@@ -135,19 +156,19 @@ public final class ImageFolders {
         continue;
       }
       List<String> f = parseCsvLine(line);
-      if (f.size() < 2) {
+      if (f.size() < needed) {
         throw new IllegalArgumentException(
-            "Labels CSV " + csv + " line " + (i + 1) + " has " + f.size() + " field(s); expected path,label: '"
-                + line + "'");
+            "Labels CSV " + csv + " line " + (i + 1) + " has " + f.size() + " field(s); expected at least "
+                + needed + " (columns " + header + "): '" + line + "'");
       }
-      Path p = imageFolder.resolve(f.get(0).strip());
+      Path p = imageFolder.resolve(f.get(fnIdx).strip() + layout.suffix());
       if (!Files.isRegularFile(p)) {
         throw new IllegalArgumentException(
             "Labels CSV " + csv + " line " + (i + 1) + " names image " + p + " which does not exist (paths are"
                 + " resolved against imageFolder " + imageFolder + ")");
       }
       List<String> ls = new ArrayList<>();
-      String field = f.get(1).strip();
+      String field = f.get(labelIdx).strip();
       if (multi) {
         for (String s : field.split(java.util.regex.Pattern.quote(labelDelim))) {
           if (!s.isBlank()) {
@@ -158,7 +179,7 @@ public final class ImageFolders {
         if (field.isEmpty()) {
           throw new IllegalArgumentException(
               "Labels CSV " + csv + " line " + (i + 1) + " has an empty label for " + p
-                  + "; set labelDelim for multi-label data where items may have no label");
+                  + "; set labelDelim (data.label_delim) for multi-label data where items may have no label");
         }
         ls.add(field);
       }
@@ -166,11 +187,14 @@ public final class ImageFolders {
       labels.add(ls);
       allLabels.addAll(ls);
       if (hasValidCol) {
-        isValid.add(parseBool(f.size() > 2 ? f.get(2) : "", csv, i + 1));
+        isValid.add(parseBool(f.size() > validIdx ? f.get(validIdx) : "", csv, i + 1));
       }
     }
     if (paths.isEmpty()) {
       throw new IllegalArgumentException("Labels CSV " + csv + " lists no images");
+    }
+    if (allLabels.isEmpty()) {
+      throw new IllegalArgumentException("Labels CSV " + csv + " has no labels at all (every label field is empty)");
     }
     Vocab vocab = Vocab.of(allLabels);
     List<ImageItem> items = new ArrayList<>();
@@ -289,6 +313,38 @@ public final class ImageFolders {
     byClass.forEach((c, paths) -> paths.forEach(p -> items.add(ImageItem.of(ImageSource.of(p), vocab.indexOf(c)))));
     items.sort(Comparator.comparing(i -> i.source().name()));
     return items;
+  }
+
+  /**
+   * The index of the column named {@code name} (case-insensitive) or numbered {@code name} (0-based), or
+   * {@code fallback} when name is null.
+   */
+  private static int column(List<String> header, String name, int fallback, String what, Path csv) {
+    if (name == null) {
+      if (fallback >= header.size()) {
+        throw new IllegalArgumentException("Labels CSV " + csv + " has " + header.size() + " column(s) " + header
+            + "; the " + what + " column is column " + (fallback + 1));
+      }
+      return fallback;
+    }
+    int i = indexOfIgnoreCase(header, name.strip());
+    if (i < 0 && name.strip().matches("\\d+") && Integer.parseInt(name.strip()) < header.size()) {
+      i = Integer.parseInt(name.strip()); // a column number, as fastai's fn_col=0
+    }
+    if (i < 0) {
+      throw new IllegalArgumentException("Labels CSV " + csv + " has no " + what + " column '" + name
+          + "'; its columns are " + header);
+    }
+    return i;
+  }
+
+  private static int indexOfIgnoreCase(List<String> header, String name) {
+    for (int i = 0; i < header.size(); i++) {
+      if (header.get(i).equalsIgnoreCase(name)) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   private static void requireDir(Path dir, String what, String knob) {

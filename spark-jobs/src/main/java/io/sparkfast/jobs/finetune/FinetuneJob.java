@@ -94,8 +94,9 @@ public final class FinetuneJob {
       throw SparkfastException.config("replicas must be >= 1; got " + n);
     }
     ImageSplits splits = VisionTraining.loadSplits(spec.data());
-    if (splits.multiLabel()) {
-      throw SparkfastException.config("finetune supports single-label classification only");
+    if (splits.multiLabel() || spec.model().multiLabel()) {
+      throw SparkfastException.config("finetune supports single-label classification only; train multi-label"
+          + " models (model.multi_label, data.label_delim) with sparkfast train");
     }
     if (spec.norm() == VisionSpec.Norm.DATASET) {
       try (NDManager m = NDManager.newBaseManager()) {

@@ -26,6 +26,8 @@ import picocli.CommandLine.Option;
       "exported by `sparkfast train` / `finetune` (its model/ folder). Writes predictions/ (Parquet: path, label,",
       "probability, top-k labels and probabilities, model_id, error, scored_at, modification_time), metrics.json and",
       "_SUCCESS, atomically; exactly one row per input image. Undecodable files get an error row.",
+      "A multi-label model (model.multi_label) gives sigmoid probabilities and a labels column: every label whose",
+      "probability exceeds the threshold recorded in the model (eval.threshold when it was trained).",
       "With --input-format parquet the input is a Parquet table of unique keys (--key-column, written as path) and",
       "encoded image bytes (--image-column, binary)."
     })

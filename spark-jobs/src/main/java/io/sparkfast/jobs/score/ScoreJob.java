@@ -62,6 +62,14 @@ public final class ScoreJob {
       .add("modification_time", DataTypes.TimestampType, true);
 
   /**
+   * The output schema of a multi-label model: {@link #SCHEMA} plus {@code labels}, every label whose sigmoid
+   * probability exceeds the model's threshold (possibly none), in vocabulary order. There {@code probability} and
+   * {@code top_k_probs} are independent sigmoid probabilities, and {@code label} is the most probable label.
+   */
+  public static final StructType MULTI_LABEL_SCHEMA = SCHEMA
+      .add("labels", DataTypes.createArrayType(DataTypes.StringType), true);
+
+  /**
    * What to score and how. {@code inputFormat} is {@code files} (image files read with {@code binaryFile}) or
    * {@code parquet} (a table of {@code keyColumn} and the binary {@code imageColumn}; see {@link ParquetInput}).
    */
@@ -87,8 +95,12 @@ public final class ScoreJob {
       throw SparkfastException.config("--batch-size and --top-k must be >= 1");
     }
     String modelId;
+    boolean multiLabel;
+    double threshold;
     try (ExportedModel m = modelRef.open()) { // checked on the driver: a bad model fails before any task runs
       modelId = m.config().arch() + "@" + modelRef.uri();
+      multiLabel = m.config().multiLabel();
+      threshold = m.threshold();
     } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
       throw SparkfastException.input("--model " + o.model() + ": " + e.getMessage(), e);
     }
@@ -139,8 +151,9 @@ public final class ScoreJob {
     }
     org.apache.spark.util.LongAccumulator imageCount = spark.sparkContext().longAccumulator("sparkfast.scored_images");
     ScoreProgress progress = new ScoreProgress(imageCount.id(), listed - carriedCount, 10);
-    JavaRDD<Row> scored = input.javaRDD().mapPartitions(new ScorePartition(modelRef, modelId, o, imageCount));
-    Dataset<Row> predictions = spark.createDataFrame(scored, SCHEMA);
+    JavaRDD<Row> scored = input.javaRDD().mapPartitions(new ScorePartition(modelRef, modelId, o, imageCount,
+        multiLabel ? threshold : Double.NaN));
+    Dataset<Row> predictions = spark.createDataFrame(scored, multiLabel ? MULTI_LABEL_SCHEMA : SCHEMA);
     if (carried != null) {
       predictions = predictions.unionByName(carried);
     }
@@ -188,6 +201,10 @@ public final class ScoreJob {
     m.put("tta", o.tta());
     m.put("batch_size", o.batchSize());
     m.put("top_k", o.topK());
+    m.put("multi_label", multiLabel);
+    if (multiLabel) {
+      m.put("threshold", threshold);
+    }
     m.put("exactly_once", Map.of("input_files", listed, "rows", rows, "distinct_paths", distinct));
     m.put("seconds", Map.of("listing", listSeconds, "scoring_and_writing", scoreSeconds,
         "total", (System.nanoTime() - t0) / 1e9));
@@ -203,12 +220,37 @@ public final class ScoreJob {
     private final String modelId;
     private final Options o;
     private final org.apache.spark.util.LongAccumulator imageCount;
+    /** A multi-label model's threshold (rows get a labels column), or NaN for a single-label model. */
+    private final double threshold;
 
-    ScorePartition(ModelRef modelRef, String modelId, Options o, org.apache.spark.util.LongAccumulator imageCount) {
+    ScorePartition(ModelRef modelRef, String modelId, Options o, org.apache.spark.util.LongAccumulator imageCount,
+        double threshold) {
       this.modelRef = modelRef;
       this.modelId = modelId;
       this.o = o;
       this.imageCount = imageCount;
+      this.threshold = threshold;
+    }
+
+    /** One output row: the {@link #SCHEMA} columns, plus {@code labels} for a multi-label model. */
+    private Row row(String[] labels, Object... values) {
+      if (Double.isNaN(threshold)) {
+        return RowFactory.create(values);
+      }
+      Object[] all = java.util.Arrays.copyOf(values, values.length + 1);
+      all[values.length] = labels;
+      return RowFactory.create(all);
+    }
+
+    /** The labels whose probability exceeds the threshold, in vocabulary order. */
+    private String[] labelsAbove(float[] probs, io.sparkfast.common.data.Vocab vocab) {
+      List<String> out = new ArrayList<>();
+      for (int j = 0; j < probs.length; j++) {
+        if (probs[j] > threshold) {
+          out.add(vocab.get(j));
+        }
+      }
+      return out.toArray(String[]::new);
     }
 
     @Override
@@ -302,12 +344,13 @@ public final class ScoreJob {
             images++;
             if (p.ok()) {
               List<ClassProb> top = p.topK();
-              ready.add(RowFactory.create(sources.get(i).name(), top.get(0).label(), top.get(0).probability(),
+              String[] labels = Double.isNaN(threshold) ? null : labelsAbove(p.probabilities(), predictor.vocab());
+              ready.add(row(labels, sources.get(i).name(), top.get(0).label(), top.get(0).probability(),
                   top.stream().map(ClassProb::label).toArray(String[]::new),
                   top.stream().map(c -> c.probability()).toArray(Float[]::new), modelId, null, now, mtimes.get(i)));
             } else {
               errors++;
-              ready.add(RowFactory.create(sources.get(i).name(), null, null, null, null, modelId, p.error(), now,
+              ready.add(row(null, sources.get(i).name(), null, null, null, null, modelId, p.error(), now,
                   mtimes.get(i)));
             }
           }

@@ -2,6 +2,7 @@ package io.sparkfast.jobs.vision;
 
 import com.typesafe.config.Config;
 import io.sparkfast.common.data.AugConfig;
+import io.sparkfast.common.data.CsvLayout;
 import io.sparkfast.common.data.ImagePipelineConfig;
 import io.sparkfast.common.data.ItemCrop;
 import io.sparkfast.common.data.NormStats;
@@ -27,16 +28,28 @@ public final class VisionConfig {
         throw SparkfastException.config("data.path must be set (a folder of images, IDX files or mnist JSON)");
       }
       String cache = str(c, "data.cache");
-      VisionSpec.Data data = new VisionSpec.Data(str(c, "data.format"), path, cache, str(c, "data.train_folder"), str(c, "data.valid_folder"),
-          dbl(c, "data.valid_pct"), integer(c, "data.train_per_class"), integer(c, "data.limit_train"),
-          integer(c, "data.limit_valid"), lng(c, "data.seed"));
+      String format = str(c, "data.format");
+      String labelDelim = str(c, "data.label_delim");
+      VisionSpec.Csv csv = null;
+      if ("csv".equalsIgnoreCase(String.valueOf(format).strip())) {
+        csv = new VisionSpec.Csv(str(c, "data.labels_csv"), str(c, "data.folder"), new CsvLayout(
+            str(c, "data.fn_col"), str(c, "data.label_col"), str(c, "data.valid_col"), labelDelim,
+            str(c, "data.suffix")));
+      } else if (labelDelim != null) {
+        throw SparkfastException.config("data.label_delim applies to data.format = csv (labels from a CSV); got"
+            + " data.format = " + format);
+      }
+      VisionSpec.Data data = new VisionSpec.Data(format, path, cache, str(c, "data.train_folder"),
+          str(c, "data.valid_folder"), dbl(c, "data.valid_pct"), integer(c, "data.train_per_class"),
+          integer(c, "data.limit_train"), integer(c, "data.limit_valid"), lng(c, "data.seed"), csv);
       String arch = str(c, "model.arch");
       if (str(c, "model.torchscript") == null && !io.sparkfast.common.model.Backbones.ARCHS.contains(arch)) {
         throw SparkfastException.config("model.arch: unknown backbone '" + arch + "'; valid backbones are "
             + io.sparkfast.common.model.Backbones.ARCHS + " (or set model.torchscript)");
       }
+      boolean multiLabel = multiLabel(c, labelDelim);
       VisionSpec.ModelSpec model = new VisionSpec.ModelSpec(str(c, "model.arch"), str(c, "model.pretrained"),
-          str(c, "model.torchscript"), bool(c, "model.multi_label"));
+          str(c, "model.torchscript"), multiLabel);
       int size = integer(c, "input.size");
       int channels = integer(c, "input.channels");
       AugConfig aug = new AugConfig(bool(c, "input.aug.flip"), dbl(c, "input.aug.max_rotate"),
@@ -52,12 +65,32 @@ public final class VisionConfig {
           lng(c, "train.seed"), integer(c, "train.checkpoint_every"));
       VisionSpec.LrFind lr = new VisionSpec.LrFind(dbl(c, "lr_find.start_lr"), dbl(c, "lr_find.end_lr"),
           integer(c, "lr_find.num_it"));
+      if (multiLabel && fit.labelSmoothing() > 0) {
+        throw SparkfastException.config("train.label_smoothing applies to single-label (softmax) models; set it to"
+            + " 0 with model.multi_label = true");
+      }
       VisionSpec.Eval eval = new VisionSpec.Eval(bool(c, "eval.tta"), integer(c, "eval.tta_n"),
-          integer(c, "eval.top_losses"));
+          integer(c, "eval.top_losses"), dbl(c, "eval.threshold"));
       return new VisionSpec(data, model, pipe, VisionSpec.Norm.parse(str(c, "input.norm")), fit, lr, eval);
     } catch (IllegalArgumentException e) {
       throw SparkfastException.config(e.getMessage());
     }
+  }
+
+  /**
+   * {@code model.multi_label}, or when it is null whether {@code data.label_delim} is set (labels split into
+   * sets make a multi-label problem, as fastai's {@code label_delim} gives a {@code MultiCategoryBlock}).
+   */
+  static boolean multiLabel(Config c, String labelDelim) {
+    if (c.getIsNull("model.multi_label")) {
+      return labelDelim != null;
+    }
+    boolean multi = bool(c, "model.multi_label");
+    if (!multi && labelDelim != null) {
+      throw SparkfastException.config("data.label_delim = \"" + labelDelim + "\" gives items sets of labels, which"
+          + " needs model.multi_label = true (or null to infer it); got false");
+    }
+    return multi;
   }
 
   public static String str(Config c, String key) {

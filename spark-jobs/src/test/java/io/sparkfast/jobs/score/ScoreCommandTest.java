@@ -83,6 +83,10 @@ class ScoreCommandTest {
     assertEquals(files, m.get("images").asLong());
     assertEquals(2, m.get("errors").asLong());
     io.sparkfast.jobs.report.ReportCheck.assertReportShowsPlots(out, "score", 1);
+    // a single-label model's output keeps its columns (multi-label models add labels; see MultiLabelTrainTest)
+    assertFalse(m.get("multi_label").asBoolean());
+    assertEquals(List.of(ScoreJob.SCHEMA.fieldNames()), List.of(
+        SparkSession.active().read().parquet(out.resolve("predictions").toString()).schema().fieldNames()));
     List<Row> rows = rows(out);
     assertEquals(files, rows.size());
     assertEquals(files, rows.stream().map(r -> r.getString(0)).distinct().count());

@@ -40,6 +40,14 @@ public interface Metric {
     return new Accuracy(true);
   }
 
+  /**
+   * fastai's {@code accuracy_multi} and a sample-averaged F1 for multi-label models (logits, multi-hot targets),
+   * a label counting as predicted when {@code sigmoid(logit) > threshold}; see {@link MultiLabelMetrics}.
+   */
+  static Metric accuracyMulti(double threshold) {
+    return new MultiLabelMetrics(threshold);
+  }
+
   /** Accuracy of each of {@code classNames.size()} classes, plus their mean (balanced accuracy). */
   static Metric perClassAccuracy(java.util.List<String> classNames) {
     return new PerClassAccuracy(classNames);

@@ -84,4 +84,29 @@ class LossTest {
       assertEquals(0.5076, single, 1e-4);
     }
   }
+
+  @Test
+  void bceWithLogitsMatchesTheSigmoidFormula() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      float[] x = {1, 2, -3, 0.5f, -1, 0, 30, -30};
+      float[] y = {1, 0, 0, 1, 1, 0, 1, 0};
+      double sum = 0;
+      double[] row = new double[2];
+      for (int i = 0; i < x.length; i++) {
+        double p = 1 / (1 + Math.exp(-x[i]));
+        // -(y log p + (1 - y) log(1 - p)); at |x| = 30 the naive form is fine in double precision
+        double l = -(y[i] * Math.log(p) + (1 - y[i]) * Math.log(1 - p));
+        sum += l;
+        row[i / 4] += l / 4;
+      }
+      NDList preds = new NDList(m.create(x, new Shape(2, 4)));
+      NDList labels = new NDList(m.create(y, new Shape(2, 4)));
+      assertEquals(sum / x.length, new BceWithLogits().evaluate(labels, preds).getFloat(), 1e-6);
+      assertArrayEquals(new float[] {(float) row[0], (float) row[1]},
+          new BceWithLogits().perSample(labels, preds).toFloatArray(), 1e-6f);
+      // class indices instead of multi-hot targets: a clear error
+      assertThrows(IllegalArgumentException.class,
+          () -> new BceWithLogits().evaluate(new NDList(m.create(new float[] {1, 0})), preds));
+    }
+  }
 }
