@@ -5,11 +5,15 @@ import ai.djl.modality.cv.ImageFactory;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import javax.imageio.ImageIO;
+import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
  * Decodes images with DJL's {@link ImageFactory} from files or bytes, and converts them to HWC float32
@@ -54,10 +58,21 @@ public final class ImageDecoder {
     }
   }
 
+  /**
+   * Reads through an in-memory {@link MemoryCacheImageInputStream}: {@code ImageIO.read(InputStream)}, which DJL's
+   * factory calls, buffers every stream in a temporary file by default (ImageIO's disk cache), a file created,
+   * written, read and deleted per image.
+   */
   private static Image fromStream(InputStream in, String name) throws IOException {
     Image image;
     try {
-      image = ImageFactory.getInstance().fromInputStream(in);
+      ImageInputStream iis = new MemoryCacheImageInputStream(in);
+      BufferedImage decoded = ImageIO.read(iis); // closes iis, except when it returns null
+      if (decoded == null) {
+        iis.close();
+        throw new IOException("not a decodable image (no ImageIO reader recognises its bytes)");
+      }
+      image = ImageFactory.getInstance().fromImage(decoded);
     } catch (RuntimeException e) {
       // ImageIO plugins throw runtime exceptions (e.g. ArrayIndexOutOfBounds) on some corrupt files.
       throw new ImageDecodeException(name, "corrupt image data (" + e + ")", e);
