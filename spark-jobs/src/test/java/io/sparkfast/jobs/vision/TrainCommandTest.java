@@ -118,7 +118,10 @@ class TrainCommandTest {
     JsonNode s = metrics(out).get("suggestions");
     for (String k : new String[] {"valley", "slide", "minimum", "steep"}) {
       double lr = s.get(k).asDouble();
-      assertTrue(lr > 1e-7 && lr < 10, k + "=" + lr);
+      // within the swept range [1e-7, 10]; fastai's minimum is the lr of the lowest loss / 10, so it may go a
+      // decade below the start when the loss is lowest in the first iterations
+      double low = "minimum".equals(k) ? 1e-8 : 1e-7;
+      assertTrue(lr >= low && lr < 10, k + "=" + lr);
     }
     assertTrue(Files.size(out.resolve("plots/lr_find.png")) > 1000);
     io.sparkfast.jobs.report.ReportCheck.assertReportShowsPlots(out, "lr-find", 1);
