@@ -5,6 +5,7 @@ import ai.djl.inference.Predictor;
 import ai.djl.modality.cv.Image;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
 import ai.djl.translate.NoopTranslator;
 import ai.djl.translate.TranslateException;
@@ -15,8 +16,11 @@ import io.sparkfast.common.data.ImageSource;
 import io.sparkfast.common.data.Vocab;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.WeakHashMap;
 import java.util.stream.IntStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,10 +40,13 @@ public final class BatchPredictor implements AutoCloseable {
   private final Vocab vocab;
   private final ImagePipeline pipeline;
   private final int batchSize;
-  private final Predictor<PreparedImage, float[]> predictor;
   private final Predictor<NDList, NDList> tensorPredictor;
   private final Model model;
   private final boolean multiLabel;
+  private OneDnn.Mode oneDnn = OneDnn.Mode.OFF;
+
+  /** {@link OneDnn.Mode#AUTO} decisions per model (true: the layout runs and agrees), shared by a JVM's tasks. */
+  private static final Map<Model, Boolean> ONE_DNN_DECISIONS = Collections.synchronizedMap(new WeakHashMap<>());
 
   /**
    * A predictor over {@code model} (whose block outputs one logit per class of {@code vocab}).
@@ -57,10 +64,22 @@ public final class BatchPredictor implements AutoCloseable {
     this.vocab = vocab;
     this.pipeline = new ImagePipeline(pipeline);
     this.batchSize = batchSize;
-    this.predictor = model.newPredictor(new ClassifierTranslator(this.pipeline, multiLabel));
     this.tensorPredictor = model.newPredictor(new NoopTranslator(null));
     this.model = model;
     this.multiLabel = multiLabel;
+  }
+
+  /**
+   * Runs the plain (non-TTA) forward passes with oneDNN's blocked layout ({@link OneDnn}); {@link OneDnn.Mode#OFF}
+   * by default. {@link OneDnn.Mode#AUTO} tries it on the first batch the model sees in this JVM, alongside the dense
+   * pass, and keeps it for that model only if it runs and its logits match the dense ones within 1e-3 (relative to
+   * the largest); otherwise it logs why and stays dense. Ignored for models on a GPU.
+   *
+   * @return this predictor
+   */
+  public BatchPredictor oneDnn(OneDnn.Mode mode) {
+    this.oneDnn = java.util.Objects.requireNonNull(mode, "mode");
+    return this;
   }
 
   /** The class vocabulary. */
@@ -94,8 +113,7 @@ public final class BatchPredictor implements AutoCloseable {
       int classes;
       try (NDManager m = model.getNDManager().newSubManager()) {
         NDArray x = pipeline.validBatch(chunk, m);
-        NDArray logits = tensorPredictor.predict(new NDList(x)).singletonOrThrow();
-        logits.attach(m);
+        NDArray logits = logits(x, m);
         classes = (int) logits.getShape().get(1);
         flat = ClassifierTranslator.activate(logits, multiLabel).toFloatArray();
       } catch (TranslateException e) {
@@ -106,6 +124,56 @@ public final class BatchPredictor implements AutoCloseable {
       }
     }
     return out;
+  }
+
+  /** The model's logits for a preprocessed batch, attached to {@code m}; dense or oneDNN as {@link #oneDnn} says. */
+  private NDArray logits(NDArray x, NDManager m) throws TranslateException {
+    OneDnn.Mode mode = x.getDevice().isGpu() ? OneDnn.Mode.OFF : oneDnn;
+    Boolean decided = mode == OneDnn.Mode.AUTO ? ONE_DNN_DECISIONS.get(model) : Boolean.valueOf(mode == OneDnn.Mode.ON);
+    if (Boolean.TRUE.equals(decided)) {
+      return oneDnnLogits(x, m);
+    }
+    NDArray dense = tensorPredictor.predict(new NDList(x)).singletonOrThrow();
+    dense.attach(m);
+    if (decided == null) {
+      ONE_DNN_DECISIONS.put(model, tryOneDnn(x, dense, m));
+    }
+    return dense;
+  }
+
+  private NDArray oneDnnLogits(NDArray x, NDManager m) throws TranslateException {
+    NDArray in = OneDnn.toOneDnn(x, m);
+    NDArray out = tensorPredictor.predict(new NDList(in)).singletonOrThrow();
+    out.attach(m);
+    return OneDnn.toDense(out);
+  }
+
+  /** The AUTO trial: whether the oneDNN pass runs and gives {@code dense} within tolerance. */
+  private boolean tryOneDnn(NDArray x, NDArray dense, NDManager m) {
+    if (!OneDnn.available()) {
+      logger.info("oneDNN layout unavailable ({}); inference stays dense", OneDnn.unavailableReason());
+      return false;
+    }
+    try {
+      float[] a = dense.toFloatArray();
+      float[] b = oneDnnLogits(x, m).toFloatArray();
+      double scale = 1;
+      double diff = a.length == b.length ? 0 : Double.POSITIVE_INFINITY;
+      for (int i = 0; i < a.length && i < b.length; i++) {
+        scale = Math.max(scale, Math.abs(a[i]));
+        diff = Math.max(diff, Math.abs(a[i] - b[i]));
+      }
+      if (diff <= 1e-3 * scale) {
+        logger.info("oneDNN layout on for this model (first batch: max |logit difference| {} against dense)", diff);
+        return true;
+      }
+      logger.warn("oneDNN layout off for this model: its logits differ from the dense ones by {}", diff);
+      return false;
+    } catch (RuntimeException | TranslateException e) {
+      logger.info("oneDNN layout off for this model: {}", e.getMessage() == null ? e : e.getMessage().lines()
+          .findFirst().orElse(""));
+      return false;
+    }
   }
 
   /**
@@ -191,18 +259,26 @@ public final class BatchPredictor implements AutoCloseable {
     return new Prediction(id, top, probs, null);
   }
 
+  /** Probabilities of prepared (possibly augmented) images, {@code batchSize} per forward pass. */
   private float[][] forward(List<PreparedImage> in) {
     float[][] out = new float[in.size()][];
     for (int start = 0; start < in.size(); start += batchSize) {
       List<PreparedImage> chunk = in.subList(start, Math.min(in.size(), start + batchSize));
-      List<float[]> res;
-      try {
-        res = predictor.batchPredict(chunk);
+      float[] flat;
+      int classes;
+      try (NDManager m = model.getNDManager().newSubManager()) {
+        NDList items = new NDList(chunk.size());
+        for (PreparedImage p : chunk) {
+          items.add(p.augment() ? pipeline.train(p.image(), m, p.seed()) : pipeline.valid(p.image(), m));
+        }
+        NDArray logits = logits(NDArrays.stack(items), m);
+        classes = (int) logits.getShape().get(1);
+        flat = ClassifierTranslator.activate(logits, multiLabel).toFloatArray();
       } catch (TranslateException e) {
         throw new IllegalStateException("Model inference failed on a batch of " + chunk.size() + " images", e);
       }
-      for (int j = 0; j < res.size(); j++) {
-        out[start + j] = res.get(j);
+      for (int j = 0; j < chunk.size(); j++) {
+        out[start + j] = Arrays.copyOfRange(flat, j * classes, (j + 1) * classes);
       }
     }
     return out;
@@ -211,7 +287,6 @@ public final class BatchPredictor implements AutoCloseable {
   /** Closes the underlying DJL predictor (not the model). */
   @Override
   public void close() {
-    predictor.close();
     tensorPredictor.close();
   }
 }

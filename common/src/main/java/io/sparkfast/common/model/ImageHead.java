@@ -35,10 +35,14 @@ public final class ImageHead {
 
   private ImageHead() {}
 
-  /** fastai's {@code AdaptiveConcatPool2d}: global max pool and global average pool concatenated (max first). */
+  /**
+   * fastai's {@code AdaptiveConcatPool2d}: global max pool and global average pool concatenated (max first). A body
+   * output in oneDNN's layout ({@link io.sparkfast.common.infer.OneDnn}, CPU inference) is made dense first: libtorch
+   * has no adaptive max pool for it, and the head is cheap next to the body.
+   */
   public static Block adaptiveConcatPool2d() {
     return new LambdaBlock(list -> {
-      NDArray x = list.singletonOrThrow();
+      NDArray x = io.sparkfast.common.infer.OneDnn.toDense(list.singletonOrThrow());
       NDArray max = Pool.globalMaxPool2d(x);
       NDArray avg = Pool.globalAvgPool2d(x);
       return new NDList(max.reshape(max.getShape().get(0), -1).concat(avg.reshape(avg.getShape().get(0), -1), 1));

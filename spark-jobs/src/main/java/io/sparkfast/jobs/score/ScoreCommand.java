@@ -6,6 +6,7 @@ import com.typesafe.config.ConfigValueType;
 import io.sparkfast.common.data.ImagePipelineConfig;
 import io.sparkfast.common.data.NormStats;
 import io.sparkfast.common.data.ResizeMethod;
+import io.sparkfast.common.infer.OneDnn;
 import io.sparkfast.jobs.JobCommand;
 import io.sparkfast.jobs.SparkfastException;
 import io.sparkfast.runtime.ModelRef;
@@ -91,9 +92,19 @@ public final class ScoreCommand extends JobCommand {
         incremental, config.getString("score.path_filter"), config.getInt("score.partitions"),
         inputFormat != null ? inputFormat : config.getString("score.input_format"),
         keyColumn != null ? keyColumn : config.getString("score.key_column"),
-        imageColumn != null ? imageColumn : config.getString("score.image_column"));
+        imageColumn != null ? imageColumn : config.getString("score.image_column"),
+        oneDnn(config));
     return new ScoreJob(spark, o, ModelRef.resolve(model, torchScriptPipeline(config),
         config.getString("score.model.labels"))).run(out);
+  }
+
+  /** {@code score.onednn}, checked. */
+  static OneDnn.Mode oneDnn(Config config) {
+    try {
+      return OneDnn.Mode.parse(config.getString("score.onednn"));
+    } catch (IllegalArgumentException e) {
+      throw SparkfastException.config("score." + e.getMessage());
+    }
   }
 
   /** The preprocessing of a TorchScript {@code --model}, from {@code score.model.*}. */

@@ -74,7 +74,8 @@ public final class ScoreJob {
    * {@code parquet} (a table of {@code keyColumn} and the binary {@code imageColumn}; see {@link ParquetInput}).
    */
   public record Options(String model, List<String> inputs, int batchSize, int topK, boolean tta, String incremental,
-      String pathFilter, int partitions, String inputFormat, String keyColumn, String imageColumn)
+      String pathFilter, int partitions, String inputFormat, String keyColumn, String imageColumn,
+      io.sparkfast.common.infer.OneDnn.Mode oneDnn)
       implements Serializable {}
 
   private final SparkSession spark;
@@ -200,6 +201,7 @@ public final class ScoreJob {
     m.put("model_id", modelId);
     m.put("tta", o.tta());
     m.put("batch_size", o.batchSize());
+    m.put("onednn", o.oneDnn().name().toLowerCase(java.util.Locale.ROOT));
     m.put("top_k", o.topK());
     m.put("multi_label", multiLabel);
     if (multiLabel) {
@@ -263,7 +265,7 @@ public final class ScoreJob {
       ExportedModel model = ModelCache.get(modelRef, device); // loads the engine on a fresh executor
       io.sparkfast.runtime.EngineThreads.configureForTask();
       ai.djl.pytorch.jni.JniUtils.setGradMode(false); // inference: task threads start with grad mode on
-      BatchPredictor predictor = model.newPredictor(o.batchSize());
+      BatchPredictor predictor = model.newPredictor(o.batchSize()).oneDnn(o.oneDnn());
       if (tc != null) {
         tc.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) ctx -> predictor.close());
       }

@@ -82,6 +82,7 @@ class ScoreCommandTest {
     JsonNode m = metrics(out);
     assertEquals(files, m.get("images").asLong());
     assertEquals(2, m.get("errors").asLong());
+    assertEquals("auto", m.get("onednn").asText(), "oneDNN is tried by default (the accuracy check below holds)");
     io.sparkfast.jobs.report.ReportCheck.assertReportShowsPlots(out, "score", 1);
     // a single-label model's output keeps its columns (multi-label models add labels; see MultiLabelTrainTest)
     assertFalse(m.get("multi_label").asBoolean());
@@ -158,6 +159,10 @@ class ScoreCommandTest {
         "--out", dir.resolve("ts-bad").toString(), "--set", "score.model.norm=cifar");
     assertEquals(ExitCodes.BAD_CONFIG, norm.exitCode(), norm.err());
     assertTrue(norm.errorLine().contains("score.model.norm"), norm.errorLine());
+    CliRun layout = CliRun.of("score", "--master", "local[2]", "--model", ts.toString(), "--input", in.toString(),
+        "--out", dir.resolve("ts-bad").toString(), "--set", "score.onednn=fast");
+    assertEquals(ExitCodes.BAD_CONFIG, layout.exitCode(), layout.err());
+    assertTrue(layout.errorLine().contains("score.onednn must be auto, on or off"), layout.errorLine());
     Files.writeString(ts.resolve("labels.txt"), "circle\nsquare\n");
     CliRun labels = CliRun.of("score", "--master", "local[2]", "--model", ts.toString(), "--input", in.toString(),
         "--out", dir.resolve("ts-bad").toString(), "--set", "score.model.size=16");

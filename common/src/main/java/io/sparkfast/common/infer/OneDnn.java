@@ -1,0 +1,142 @@
+package io.sparkfast.common.infer;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.engine.PtDeviceType;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.engine.PtNDManager;
+import ai.djl.pytorch.jni.JniUtils;
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Locale;
+
+/**
+ * oneDNN (MKLDNN) tensor layout for CPU inference with the PyTorch engine.
+ *
+ * <p>A batch handed to a convolutional network as an MKLDNN tensor stays in oneDNN's blocked layout through the
+ * convolutions, batch norms and ReLUs, instead of being reordered from and back to NCHW around every convolution.
+ * With libtorch 2.7 on CPU this makes a small CNN's forward pass about 1.6x faster on one thread (docs/BENCHMARKS.md).
+ * DJL only offers the layout through the JVM-wide property {@code ai.djl.pytorch.use_mkldnn}, which makes every
+ * tensor MKLDNN and breaks ordinary array code (preprocessing, for one); this class converts just the model's input
+ * and brings its outputs back to dense. Not every operator accepts MKLDNN tensors, so callers try it once per model
+ * and fall back ({@link Mode#AUTO}, see {@link BatchPredictor#oneDnn}).
+ */
+public final class OneDnn {
+
+  /** When to use the layout. */
+  public enum Mode {
+    /** Try it on the first batch, keep it only if it runs and gives the dense result (within float tolerance). */
+    AUTO,
+    /** Always (errors propagate). */
+    ON,
+    /** Never: dense NCHW tensors, DJL's default. */
+    OFF;
+
+    /** Parses {@code auto}, {@code on} or {@code off} (any case); the message lists the valid values. */
+    public static Mode parse(String s) {
+      try {
+        return valueOf(s.trim().toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("onednn must be auto, on or off; got \"" + s + "\"", e);
+      }
+    }
+  }
+
+  /** PyTorch's layout code for MKLDNN tensors in DJL's JNI ({@code JniUtils.layoutMapper}). */
+  private static final int MKLDNN_LAYOUT = 2;
+
+  private static final Object LIB;
+  private static final Method FROM_BLOB;
+  private static final Throwable UNAVAILABLE;
+
+  static {
+    Object lib = null;
+    Method fromBlob = null;
+    Throwable why = null;
+    try {
+      // DJL keeps its JNI bindings package-private; torchFromBlob takes the layout that JniUtils maps from the
+      // JVM-wide property, so it is called directly here (same unnamed module: no --add-opens needed).
+      Class<?> c = Class.forName("ai.djl.pytorch.jni.PyTorchLibrary");
+      Field f = c.getDeclaredField("LIB");
+      f.setAccessible(true);
+      lib = f.get(null);
+      fromBlob = c.getDeclaredMethod("torchFromBlob", ByteBuffer.class, long[].class, int.class, int.class,
+          int[].class, boolean.class);
+      fromBlob.setAccessible(true);
+    } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+      why = e;
+    }
+    LIB = lib;
+    FROM_BLOB = fromBlob;
+    UNAVAILABLE = why;
+  }
+
+  private OneDnn() {}
+
+  /** Whether this DJL build exposes what the conversion needs (the reason is in {@link #unavailableReason}). */
+  public static boolean available() {
+    return UNAVAILABLE == null;
+  }
+
+  /** Why the layout is unavailable, or null. */
+  public static String unavailableReason() {
+    return UNAVAILABLE == null ? null : UNAVAILABLE.toString();
+  }
+
+  /** Whether {@code array} is an MKLDNN tensor. */
+  public static boolean isOneDnn(NDArray array) {
+    return array instanceof PtNDArray pt && JniUtils.getLayout(pt) == MKLDNN_LAYOUT;
+  }
+
+  /**
+   * An MKLDNN copy of a dense CPU float tensor, attached to {@code manager}.
+   *
+   * @throws IllegalArgumentException for a GPU tensor or a non-PyTorch manager
+   * @throws IllegalStateException when the layout is unavailable or PyTorch refuses the conversion
+   */
+  public static NDArray toOneDnn(NDArray dense, NDManager manager) {
+    if (!available()) {
+      throw new IllegalStateException("the oneDNN layout is unavailable in this DJL build: " + unavailableReason());
+    }
+    if (!(manager instanceof PtNDManager pt)) {
+      throw new IllegalArgumentException("oneDNN tensors need the PyTorch engine; got " + manager.getEngine());
+    }
+    if (!dense.getDevice().equals(Device.cpu())) {
+      throw new IllegalArgumentException("oneDNN tensors are CPU only; got a tensor on " + dense.getDevice());
+    }
+    ByteBuffer data = dense.toByteBuffer();
+    if (!data.isDirect()) {
+      ByteBuffer direct = ByteBuffer.allocateDirect(data.remaining()).order(ByteOrder.nativeOrder());
+      direct.put(data).flip();
+      data = direct;
+    }
+    Device cpu = Device.cpu();
+    try {
+      long handle = (long) FROM_BLOB.invoke(LIB, data, dense.getShape().getShape(), dense.getDataType().ordinal(),
+          MKLDNN_LAYOUT, new int[] {PtDeviceType.toDeviceType(cpu), cpu.getDeviceId()}, false);
+      // the JNI side copies for this layout (to_mkldnn), as DJL's own createNdFromByteBuffer relies on
+      return new PtNDArray(pt, handle);
+    } catch (ReflectiveOperationException e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      throw new IllegalStateException("PyTorch could not make a oneDNN tensor: " + cause.getMessage(), cause);
+    }
+  }
+
+  /** {@code array} itself if dense, else a dense copy attached to the same manager. */
+  public static NDArray toDense(NDArray array) {
+    return isOneDnn(array) ? JniUtils.toDense((PtNDArray) array) : array;
+  }
+
+  /** Every array of {@code list} dense ({@link #toDense}), in order. */
+  public static NDList toDense(NDList list) {
+    NDList out = new NDList(list.size());
+    for (NDArray a : list) {
+      out.add(toDense(a));
+    }
+    return out;
+  }
+}
