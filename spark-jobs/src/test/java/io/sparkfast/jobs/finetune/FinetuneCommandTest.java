@@ -1,18 +1,17 @@
 package io.sparkfast.jobs.finetune;
 
+import static io.sparkfast.jobs.CliRun.metrics;
+import static io.sparkfast.jobs.CliRun.withSets;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparkfast.jobs.CliRun;
 import io.sparkfast.jobs.ExitCodes;
 import io.sparkfast.jobs.vision.ShapeImages;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
@@ -44,20 +43,11 @@ class FinetuneCommandTest {
   }
 
   static CliRun finetune(Path out, String master, String... sets) {
-    List<String> args = new ArrayList<>(Arrays.asList("finetune", "--master", master, "--replicas", "2",
-        "--conf", ROOT.resolve("conf/fashion-mnist.conf").toString(), "--out", out.toString(),
-        "--set", "data.format=folders", "--set", "data.path=\"" + shapes + "\"", "--set", "input.size=20",
-        "--set", "input.presize=20", "--set", "input.channels=3", "--set", "train.batch_size=8",
-        "--set", "train.epochs=2", "--set", "eval.tta=false", "--set", "eval.top_losses=4"));
-    for (String s : sets) {
-      args.add("--set");
-      args.add(s);
-    }
-    return CliRun.of(args.toArray(String[]::new));
-  }
-
-  static JsonNode metrics(Path out) throws Exception {
-    return new ObjectMapper().readTree(out.resolve("metrics.json").toFile());
+    List<String> base = withSets(List.of("finetune", "--master", master, "--replicas", "2",
+        "--conf", ROOT.resolve("conf/fashion-mnist.conf").toString(), "--out", out.toString()),
+        "data.format=folders", "data.path=\"" + shapes + "\"", "input.size=20", "input.presize=20", "input.channels=3",
+        "train.batch_size=8", "train.epochs=2", "eval.tta=false", "eval.top_losses=4");
+    return CliRun.of(withSets(base, sets));
   }
 
   @Test
@@ -142,11 +132,10 @@ class FinetuneCommandTest {
   void badInput() throws Exception {
     Path out = dir.resolve("ft-bad");
     // three replicas on two task slots
-    List<String> args = new ArrayList<>(List.of("finetune", "--master", "local[2]", "--replicas", "3", "--conf",
-        ROOT.resolve("conf/fashion-mnist.conf").toString(), "--out", out.toString(), "--set", "data.format=folders",
-        "--set", "data.path=\"" + shapes + "\"", "--set", "input.size=20", "--set", "input.presize=20",
-        "--set", "input.channels=3", "--set", "train.batch_size=8", "--set", "distributed.slot_wait=1s"));
-    CliRun tooMany = CliRun.of(args.toArray(String[]::new));
+    CliRun tooMany = CliRun.of(withSets(List.of("finetune", "--master", "local[2]", "--replicas", "3", "--conf",
+        ROOT.resolve("conf/fashion-mnist.conf").toString(), "--out", out.toString()), "data.format=folders",
+        "data.path=\"" + shapes + "\"", "input.size=20", "input.presize=20", "input.channels=3", "train.batch_size=8",
+        "distributed.slot_wait=1s"));
     assertEquals(ExitCodes.BAD_INPUT, tooMany.exitCode(), tooMany.err());
     assertTrue(tooMany.errorLine().contains("offers 2"), tooMany.errorLine());
     assertFalse(Files.exists(out));

@@ -1,5 +1,7 @@
 package io.sparkfast.jobs.it;
 
+import static io.sparkfast.jobs.CliRun.metrics;
+import static io.sparkfast.jobs.CliRun.withSets;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -76,7 +78,7 @@ class LocalClusterSubmitIT {
         "--executor-memory", "512m", "tabular", "--conf", conf.toString(), "--out", out.toString()), 420);
     assertEquals(0, r.code, r.output);
     assertTrue(Files.exists(out.resolve("_SUCCESS")));
-    JsonNode m = new ObjectMapper().readTree(out.resolve("metrics.json").toFile());
+    JsonNode m = metrics(out);
     assertTrue(m.get("valid").get("rmse").asDouble() < m.get("baseline").get("rmse").asDouble(), m.toString());
     JsonNode manifest = new ObjectMapper().readTree(out.resolve("manifest.json").toFile());
     assertEquals("spark://127.0.0.1:" + masterPort, manifest.get("master").asText());
@@ -136,12 +138,11 @@ class LocalClusterSubmitIT {
   @Test
   void finetuneSurvivesAKilledExecutor() throws Exception {
     Path images = io.sparkfast.jobs.vision.ShapeImages.write(dir.resolve("shapes"), 120, 30);
-    List<String> base = List.of(root.resolve("scripts/submit").toString(), "--master",
+    List<String> base = withSets(List.of(root.resolve("scripts/submit").toString(), "--master",
         "spark://127.0.0.1:" + masterPort, "--executor-memory", "900m", "finetune", "--replicas", "2",
-        "--conf", root.resolve("conf/fashion-mnist.conf").toString(),
-        "--set", "data.format=folders", "--set", "data.path=\"" + images + "\"", "--set", "input.size=20",
-        "--set", "input.presize=20", "--set", "input.channels=3", "--set", "train.batch_size=8",
-        "--set", "train.epochs=4", "--set", "eval.tta=false", "--set", "eval.top_losses=4");
+        "--conf", root.resolve("conf/fashion-mnist.conf").toString()), "data.format=folders",
+        "data.path=\"" + images + "\"", "input.size=20", "input.presize=20", "input.channels=3", "train.batch_size=8",
+        "train.epochs=4", "eval.tta=false", "eval.top_losses=4");
     Path calm = dir.resolve("ft-calm");
     List<String> calmCmd = new ArrayList<>(base);
     calmCmd.addAll(List.of("--out", calm.toString()));
@@ -164,8 +165,8 @@ class LocalClusterSubmitIT {
     killer.join(10_000);
     assertEquals(0, r.code, r.output);
     assertTrue(victim.get() != null && !victim.get().startsWith("error"), "an executor was killed: " + victim.get());
-    JsonNode m = new ObjectMapper().readTree(killed.resolve("metrics.json").toFile());
-    JsonNode c = new ObjectMapper().readTree(calm.resolve("metrics.json").toFile());
+    JsonNode m = metrics(killed);
+    JsonNode c = metrics(calm);
     assertTrue(m.get("stage_attempts").asInt() >= 2, m.toString());
     assertTrue(m.get("resumed_phases").asInt() >= 1, m.toString());
     double acc = m.get("valid").get("accuracy").asDouble();
@@ -183,11 +184,10 @@ class LocalClusterSubmitIT {
   void scoringIsExactlyOnceThroughAKilledExecutorAndReruns() throws Exception {
     Path shapes = io.sparkfast.jobs.vision.ShapeImages.write(dir.resolve("score-shapes"), 1000, 10);
     Path trained = dir.resolve("score-model");
-    Result t = exec(List.of(root.resolve("scripts/sparkfast").toString(), "train", "--master", "local[2]",
-        "--conf", root.resolve("conf/fashion-mnist.conf").toString(), "--out", trained.toString(),
-        "--set", "data.format=folders", "--set", "data.path=\"" + shapes + "\"", "--set", "data.limit_train=200",
-        "--set", "input.size=20", "--set", "input.presize=20", "--set", "input.channels=3",
-        "--set", "train.batch_size=16", "--set", "eval.tta=false", "--set", "eval.top_losses=0"), 300);
+    Result t = exec(withSets(List.of(root.resolve("scripts/sparkfast").toString(), "train", "--master", "local[2]",
+        "--conf", root.resolve("conf/fashion-mnist.conf").toString(), "--out", trained.toString()),
+        "data.format=folders", "data.path=\"" + shapes + "\"", "data.limit_train=200", "input.size=20",
+        "input.presize=20", "input.channels=3", "train.batch_size=16", "eval.tta=false", "eval.top_losses=0"), 300);
     assertEquals(0, t.code, t.output);
     Path in = shapes.resolve("train");
     for (int i = 0; i < 20; i++) {
@@ -226,7 +226,7 @@ class LocalClusterSubmitIT {
         Result again = exec(cmd, 600);
         assertEquals(0, again.code, again.output);
       }
-      JsonNode m = new ObjectMapper().readTree(out.resolve("metrics.json").toFile());
+      JsonNode m = metrics(out);
       assertEquals(files, m.get("images").asLong(), m.toString());
       assertEquals(20, m.get("errors").asLong(), m.toString());
       assertEquals(files, m.get("exactly_once").get("distinct_paths").asLong());
@@ -276,7 +276,7 @@ class LocalClusterSubmitIT {
     assertEquals(0, finetune.code, finetune.output);
     assertTrue(Files.exists(finetuneOut.resolve("_SUCCESS")));
     assertTrue(Files.isDirectory(finetuneOut.resolve("model")));
-    assertEquals(2, new ObjectMapper().readTree(finetuneOut.resolve("metrics.json").toFile()).get("replicas").asInt());
+    assertEquals(2, metrics(finetuneOut).get("replicas").asInt());
 
     for (int run = 0; run < 2; run++) {
       if (run == 1) {
@@ -286,7 +286,7 @@ class LocalClusterSubmitIT {
       assertEquals(0, score.code, "run " + run + ": " + score.output);
       assertTrue(Files.exists(scoreOut.resolve("_SUCCESS")));
       assertTrue(Files.notExists(scoreOut.resolve("stale-from-an-older-run.txt")), "the re-run replaced the output");
-      JsonNode m = new ObjectMapper().readTree(scoreOut.resolve("metrics.json").toFile());
+      JsonNode m = metrics(scoreOut);
       assertEquals(64, m.get("images").asLong(), m.toString());
       assertEquals(0, m.get("errors").asLong(), m.toString());
       assertEquals(64, m.get("exactly_once").get("distinct_paths").asLong(), m.toString());

@@ -1,5 +1,7 @@
 package io.sparkfast.jobs.score;
 
+import static io.sparkfast.jobs.CliRun.metrics;
+import static io.sparkfast.jobs.CliRun.withSets;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -7,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparkfast.jobs.CliRun;
 import io.sparkfast.jobs.ExitCodes;
 import io.sparkfast.jobs.vision.ShapeImages;
@@ -40,11 +41,10 @@ class ScoreCommandTest {
   static void trainAModel() throws Exception {
     shapes = ShapeImages.write(dir.resolve("shapes"), 32, 20);
     Path out = dir.resolve("trained");
-    CliRun run = CliRun.of("train", "--master", "local[2]", "--conf", ROOT.resolve("conf/fashion-mnist.conf").toString(),
-        "--out", out.toString(), "--set", "data.format=folders", "--set", "data.path=\"" + shapes + "\"",
-        "--set", "input.size=20", "--set", "input.presize=20", "--set", "input.channels=3",
-        "--set", "train.batch_size=16", "--set", "train.epochs=2", "--set", "eval.tta=false",
-        "--set", "eval.top_losses=0");
+    CliRun run = CliRun.of(withSets(List.of("train", "--master", "local[2]", "--conf",
+        ROOT.resolve("conf/fashion-mnist.conf").toString(), "--out", out.toString()), "data.format=folders",
+        "data.path=\"" + shapes + "\"", "input.size=20", "input.presize=20", "input.channels=3", "train.batch_size=16",
+        "train.epochs=2", "eval.tta=false", "eval.top_losses=0"));
     assertEquals(ExitCodes.OK, run.exitCode(), run.err());
     model = out.resolve("model");
   }
@@ -55,10 +55,6 @@ class ScoreCommandTest {
       s.stop();
       return null;
     });
-  }
-
-  static JsonNode metrics(Path out) throws Exception {
-    return new ObjectMapper().readTree(out.resolve("metrics.json").toFile());
   }
 
   static List<Row> rows(Path out) {
@@ -141,9 +137,9 @@ class ScoreCommandTest {
       files = w.filter(Files::isRegularFile).count();
     }
     Path out = dir.resolve("ts-scored");
-    CliRun run = CliRun.of("score", "--master", "local[2]", "--model", ts.resolve("model.pt").toString(),
-        "--input", in.toString(), "--out", out.toString(), "--set", "score.model.size=16",
-        "--set", "score.model.norm=none", "--set", "score.model.resize=squish");
+    CliRun run = CliRun.of(withSets(List.of("score", "--master", "local[2]", "--model",
+        ts.resolve("model.pt").toString(), "--input", in.toString(), "--out", out.toString()), "score.model.size=16",
+        "score.model.norm=none", "score.model.resize=squish"));
     assertEquals(ExitCodes.OK, run.exitCode(), run.err());
     JsonNode m = metrics(out);
     assertEquals(files, m.get("images").asLong());
@@ -266,9 +262,9 @@ class ScoreCommandTest {
 
     // the config keys work like the options; a glob names the table's files
     Path out2 = dir.resolve("scored-parquet-conf");
-    CliRun conf = CliRun.of("score", "--master", "local[2]", "--model", model.toString(), "--input",
-        t.resolve("*.parquet").toString(), "--out", out2.toString(), "--set", "score.input_format=parquet",
-        "--set", "score.key_column=key", "--set", "score.image_column=img", "--set", "score.partitions=2");
+    CliRun conf = CliRun.of(withSets(List.of("score", "--master", "local[2]", "--model", model.toString(), "--input",
+        t.resolve("*.parquet").toString(), "--out", out2.toString()), "score.input_format=parquet",
+        "score.key_column=key", "score.image_column=img", "score.partitions=2"));
     assertEquals(ExitCodes.OK, conf.exitCode(), conf.err());
     assertEquals(rows.size(), metrics(out2).get("images").asLong());
   }

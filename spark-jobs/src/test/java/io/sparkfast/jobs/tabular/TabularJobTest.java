@@ -1,5 +1,7 @@
 package io.sparkfast.jobs.tabular;
 
+import static io.sparkfast.jobs.CliRun.metrics;
+import static io.sparkfast.jobs.CliRun.withSets;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -12,7 +14,6 @@ import io.sparkfast.jobs.ExitCodes;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -97,11 +98,9 @@ class TabularJobTest {
     });
   }
 
-  private static String[] args(Path conf, Path out, String... extra) {
-    List<String> a = new ArrayList<>(List.of("tabular", "--master", "local[2]", "--conf", conf.toString(),
-        "--out", out.toString()));
-    a.addAll(Arrays.asList(extra));
-    return a.toArray(new String[0]);
+  private static List<String> args(Path conf, Path out, String... sets) {
+    return withSets(List.of("tabular", "--master", "local[2]", "--conf", conf.toString(), "--out", out.toString()),
+        sets);
   }
 
   @Test
@@ -109,7 +108,7 @@ class TabularJobTest {
     Path out = dir.resolve("out-reg");
     CliRun run = CliRun.of(args(flightsConf, out));
     assertEquals(ExitCodes.OK, run.exitCode(), run.err());
-    JsonNode m = JSON.readTree(out.resolve("metrics.json").toFile());
+    JsonNode m = metrics(out);
     for (String k : List.of("rmse", "mae", "r2")) {
       assertTrue(m.get("valid").has(k) && m.get("baseline").has(k), k);
     }
@@ -148,7 +147,7 @@ class TabularJobTest {
     Path out = dir.resolve("out-cls");
     CliRun run = CliRun.of(args(titanicConf, out));
     assertEquals(ExitCodes.OK, run.exitCode(), run.err());
-    JsonNode m = JSON.readTree(out.resolve("metrics.json").toFile());
+    JsonNode m = metrics(out);
     for (String k : List.of("accuracy", "error_rate", "auc", "log_loss")) {
       assertTrue(m.get("valid").has(k) && m.get("baseline").has(k), k);
     }
@@ -164,12 +163,12 @@ class TabularJobTest {
     Path out = dir.resolve("out-rerun");
     assertEquals(ExitCodes.OK, CliRun.of(args(titanicConf, out)).exitCode());
     Files.writeString(out.resolve("stale.txt"), "from an older run");
-    CliRun run = CliRun.of(args(titanicConf, out, "--set", "model.numTrees=3", "--set", "model.type=gbt"));
+    CliRun run = CliRun.of(args(titanicConf, out, "model.numTrees=3", "model.type=gbt"));
     assertEquals(ExitCodes.OK, run.exitCode(), run.err());
     assertFalse(Files.exists(out.resolve("stale.txt")), "re-run replaces the whole output");
     JsonNode manifest = JSON.readTree(out.resolve("manifest.json").toFile());
     assertEquals(3, manifest.get("config").get("model").get("numTrees").asInt());
-    assertEquals("gbt", JSON.readTree(out.resolve("metrics.json").toFile()).get("model").asText());
+    assertEquals("gbt", metrics(out).get("model").asText());
   }
 
   @Test
@@ -177,7 +176,7 @@ class TabularJobTest {
     Path out = dir.resolve("out-keep");
     assertEquals(ExitCodes.OK, CliRun.of(args(titanicConf, out)).exitCode());
     String before = Files.readString(out.resolve("metrics.json"));
-    CliRun run = CliRun.of(args(titanicConf, out, "--set", "target=survivd"));
+    CliRun run = CliRun.of(args(titanicConf, out, "target=survivd"));
     assertEquals(ExitCodes.BAD_INPUT, run.exitCode(), run.err());
     assertTrue(run.errorLine().contains("'survivd' does not exist"), run.errorLine());
     assertTrue(run.errorLine().contains("survived"), "lists available columns: " + run.errorLine());
@@ -188,7 +187,7 @@ class TabularJobTest {
   void emptyInputIsBadInput() throws Exception {
     Path empty = Files.writeString(dir.resolve("empty.csv"), "row_id,pclass,survived,sex,age,fare\n");
     Path out = dir.resolve("out-empty");
-    CliRun run = CliRun.of(args(titanicConf, out, "--set", "input.path=\"" + empty + "\""));
+    CliRun run = CliRun.of(args(titanicConf, out, "input.path=\"" + empty + "\""));
     assertEquals(ExitCodes.BAD_INPUT, run.exitCode(), run.err());
     assertTrue(run.errorLine().contains("has no rows"), run.errorLine());
     assertFalse(Files.exists(out));
@@ -197,7 +196,7 @@ class TabularJobTest {
   @Test
   void nonexistentPathIsBadInput() {
     Path out = dir.resolve("out-missing");
-    CliRun run = CliRun.of(args(titanicConf, out, "--set", "input.path=\"" + dir.resolve("nope.csv") + "\""));
+    CliRun run = CliRun.of(args(titanicConf, out, "input.path=\"" + dir.resolve("nope.csv") + "\""));
     assertEquals(ExitCodes.BAD_INPUT, run.exitCode(), run.err());
     assertTrue(run.errorLine().contains("nope.csv"), run.errorLine());
     assertFalse(Files.exists(out));
@@ -207,7 +206,7 @@ class TabularJobTest {
   void unparsableSplitDatesAreBadInput() throws Exception {
     Path bad = Files.writeString(dir.resolve("bad-dates.json"),
         Files.readString(flights).replaceFirst("2001/01/01", "01-01-2001"));
-    CliRun run = CliRun.of(args(flightsConf, dir.resolve("out-dates"), "--set", "input.path=\"" + bad + "\""));
+    CliRun run = CliRun.of(args(flightsConf, dir.resolve("out-dates"), "input.path=\"" + bad + "\""));
     assertEquals(ExitCodes.BAD_INPUT, run.exitCode(), run.err());
     assertTrue(run.errorLine().contains("do not parse"), run.errorLine());
   }
@@ -235,13 +234,13 @@ class TabularJobTest {
     Path out = dir.resolve("out-days");
     CliRun run = CliRun.of(args(conf, out));
     assertEquals(ExitCodes.OK, run.exitCode(), run.err());
-    JsonNode m = JSON.readTree(out.resolve("metrics.json").toFile());
+    JsonNode m = metrics(out);
     assertEquals(3, m.path("data").path("unparsable_dates").path("sale_day").asLong(-1), m.toString());
   }
 
   @Test
   void unknownConfigKeyNamesItAndTheValidKeys() {
-    CliRun run = CliRun.of(args(titanicConf, dir.resolve("out-key"), "--set", "model.numTree=3"));
+    CliRun run = CliRun.of(args(titanicConf, dir.resolve("out-key"), "model.numTree=3"));
     assertEquals(ExitCodes.BAD_CONFIG, run.exitCode(), run.err());
     assertTrue(run.errorLine().contains("unknown config key 'model.numTree'"), run.errorLine());
     assertTrue(run.errorLine().contains("model.numTrees"), run.errorLine());
@@ -259,10 +258,10 @@ class TabularJobTest {
 
   @Test
   void wrongTypeAndBadChoiceAreConfigErrors() {
-    CliRun run = CliRun.of(args(titanicConf, dir.resolve("out-type"), "--set", "model.numTrees=many"));
+    CliRun run = CliRun.of(args(titanicConf, dir.resolve("out-type"), "model.numTrees=many"));
     assertEquals(ExitCodes.BAD_CONFIG, run.exitCode(), run.err());
     assertTrue(run.errorLine().contains("model.numTrees"), run.errorLine());
-    CliRun task = CliRun.of(args(titanicConf, dir.resolve("out-task"), "--set", "task=clustering"));
+    CliRun task = CliRun.of(args(titanicConf, dir.resolve("out-task"), "task=clustering"));
     assertEquals(ExitCodes.BAD_CONFIG, task.exitCode());
     assertTrue(task.errorLine().contains("task must be one of"), task.errorLine());
   }
@@ -270,10 +269,10 @@ class TabularJobTest {
   @Test
   void wrongColumnTypesAreBadInputNamingTheColumnAndType() throws Exception {
     Path out = dir.resolve("out-coltype");
-    CliRun feature = CliRun.of(args(titanicConf, out, "--set", "features=[pclass, sex]"));
+    CliRun feature = CliRun.of(args(titanicConf, out, "features=[pclass, sex]"));
     assertEquals(ExitCodes.BAD_INPUT, feature.exitCode(), feature.err());
     assertTrue(feature.errorLine().contains("feature 'sex' is string"), feature.errorLine());
-    CliRun target = CliRun.of(args(titanicConf, out, "--set", "target=sex", "--set", "features=[pclass, fare]"));
+    CliRun target = CliRun.of(args(titanicConf, out, "target=sex", "features=[pclass, fare]"));
     assertEquals(ExitCodes.BAD_INPUT, target.exitCode(), target.err());
     assertTrue(target.errorLine().contains("sex") && target.errorLine().contains("string"), target.errorLine());
     assertFalse(Files.exists(out), "no partial output");

@@ -1,10 +1,10 @@
 package io.sparkfast.jobs.tabular;
 
+import static io.sparkfast.jobs.CliRun.metrics;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparkfast.jobs.CliRun;
 import io.sparkfast.jobs.ExitCodes;
 import java.nio.file.Path;
@@ -44,7 +44,7 @@ class TitanicConfTest {
     CliRun run = CliRun.of("tabular", "--master", "local[2]", "--conf", root.resolve("conf/tabular-titanic.conf").toString(),
         "--set", "input.path=\"" + root.resolve("data/titanic.csv") + "\"", "--out", out.toString());
     assertEquals(ExitCodes.OK, run.exitCode(), run.err());
-    JsonNode m = new ObjectMapper().readTree(out.resolve("metrics.json").toFile());
+    JsonNode m = metrics(out);
     double error = m.get("valid").get("error_rate").asDouble();
     double baseline = m.get("baseline").get("error_rate").asDouble();
     assertEquals(1309, m.get("rows").get("train").asLong() + m.get("rows").get("valid").asLong());

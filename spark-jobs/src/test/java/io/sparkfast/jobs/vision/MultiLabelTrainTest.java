@@ -1,5 +1,7 @@
 package io.sparkfast.jobs.vision;
 
+import static io.sparkfast.jobs.CliRun.metrics;
+import static io.sparkfast.jobs.CliRun.withSets;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -76,17 +78,8 @@ class MultiLabelTrainTest {
   }
 
   static CliRun train(Path out, String... sets) throws Exception {
-    List<String> args = new ArrayList<>(List.of("train", "--master", "local[2]", "--conf", conf().toString(),
-        "--out", out.toString()));
-    for (String s : sets) {
-      args.add("--set");
-      args.add(s);
-    }
-    return CliRun.of(args.toArray(String[]::new));
-  }
-
-  static JsonNode metrics(Path out) throws Exception {
-    return new ObjectMapper().readTree(out.resolve("metrics.json").toFile());
+    return CliRun.of(withSets(List.of("train", "--master", "local[2]", "--conf", conf().toString(),
+        "--out", out.toString()), sets));
   }
 
   @Test

@@ -1,11 +1,12 @@
 package io.sparkfast.jobs.vision;
 
+import static io.sparkfast.jobs.CliRun.metrics;
+import static io.sparkfast.jobs.CliRun.withSets;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparkfast.jobs.CliRun;
 import io.sparkfast.jobs.ExitCodes;
 import java.awt.Color;
@@ -13,6 +14,7 @@ import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
@@ -47,21 +49,11 @@ class TrainCommandTest {
   }
 
   static CliRun train(Path out, String... sets) {
-    String[] base = {"train", "--master", "local[2]", "--conf", ROOT.resolve("conf/fashion-mnist.conf").toString(),
-        "--out", out.toString(), "--set", "data.format=folders", "--set", "data.path=\"" + shapes + "\"",
-        "--set", "input.size=20", "--set", "input.presize=20", "--set", "input.channels=3",
-        "--set", "train.batch_size=16", "--set", "eval.top_losses=4"};
-    String[] all = new String[base.length + 2 * sets.length];
-    System.arraycopy(base, 0, all, 0, base.length);
-    for (int i = 0; i < sets.length; i++) {
-      all[base.length + 2 * i] = "--set";
-      all[base.length + 2 * i + 1] = sets[i];
-    }
-    return CliRun.of(all);
-  }
-
-  static JsonNode metrics(Path out) throws Exception {
-    return new ObjectMapper().readTree(out.resolve("metrics.json").toFile());
+    List<String> base = withSets(List.of("train", "--master", "local[2]", "--conf",
+        ROOT.resolve("conf/fashion-mnist.conf").toString(), "--out", out.toString()), "data.format=folders",
+        "data.path=\"" + shapes + "\"", "input.size=20", "input.presize=20", "input.channels=3", "train.batch_size=16",
+        "eval.top_losses=4");
+    return CliRun.of(withSets(base, sets));
   }
 
   @Test
@@ -109,11 +101,10 @@ class TrainCommandTest {
   @Test
   void lrFindWritesSuggestionsAndPlot() throws Exception {
     Path out = dir.resolve("lr-find");
-    CliRun run = CliRun.of("lr-find", "--master", "local[2]", "--conf",
-        ROOT.resolve("conf/fashion-mnist.conf").toString(), "--out", out.toString(),
-        "--set", "data.format=folders", "--set", "data.path=\"" + shapes + "\"", "--set", "input.size=20",
-        "--set", "input.presize=20", "--set", "input.channels=3", "--set", "train.batch_size=8",
-        "--set", "lr_find.num_it=30");
+    CliRun run = CliRun.of(withSets(List.of("lr-find", "--master", "local[2]", "--conf",
+        ROOT.resolve("conf/fashion-mnist.conf").toString(), "--out", out.toString()), "data.format=folders",
+        "data.path=\"" + shapes + "\"", "input.size=20", "input.presize=20", "input.channels=3", "train.batch_size=8",
+        "lr_find.num_it=30"));
     assertEquals(ExitCodes.OK, run.exitCode(), run.err());
     JsonNode s = metrics(out).get("suggestions");
     for (String k : new String[] {"valley", "slide", "minimum", "steep"}) {
@@ -136,12 +127,11 @@ class TrainCommandTest {
     assertTrue(fetch.waitFor(300, TimeUnit.SECONDS), "fetch-data mnist timed out");
     assertEquals(0, fetch.exitValue(), "scripts/fetch-data mnist failed");
     Path out = dir.resolve("mnist");
-    CliRun run = CliRun.of("train", "--master", "local[2]", "--conf", ROOT.resolve("conf/mnist-finetune.conf").toString(),
-        "--out", out.toString(), "--set", "data.path=\"" + ROOT.resolve("data/mnist") + "\"",
-        "--set", "data.cache=\"" + dir.resolve("cache") + "\"", "--set", "data.limit_valid=1000",
-        "--set", "model.pretrained=null", "--set", "input.norm=dataset", "--set", "train.schedule=one_cycle",
-        "--set", "train.epochs=3", "--set", "train.lr=3e-3", "--set", "train.pct_start=0.25",
-        "--set", "train.div=25", "--set", "eval.tta=false");
+    CliRun run = CliRun.of(withSets(List.of("train", "--master", "local[2]", "--conf",
+        ROOT.resolve("conf/mnist-finetune.conf").toString(), "--out", out.toString()),
+        "data.path=\"" + ROOT.resolve("data/mnist") + "\"", "data.cache=\"" + dir.resolve("cache") + "\"",
+        "data.limit_valid=1000", "model.pretrained=null", "input.norm=dataset", "train.schedule=one_cycle",
+        "train.epochs=3", "train.lr=3e-3", "train.pct_start=0.25", "train.div=25", "eval.tta=false"));
     assertEquals(ExitCodes.OK, run.exitCode(), run.err());
     JsonNode m = metrics(out);
     assertEquals(1000, m.get("train_images").asInt());
