@@ -106,14 +106,21 @@ public final class BatchPredictor implements AutoCloseable {
    * images per forward pass, each batch preprocessed as one tensor ({@link ImagePipeline#validBatch}).
    */
   public float[][] probabilities(List<Image> images) {
-    float[][] out = new float[images.size()][];
-    for (int start = 0; start < images.size(); start += batchSize) {
-      List<Image> chunk = images.subList(start, Math.min(images.size(), start + batchSize));
+    return batched(images, pipeline::validBatch);
+  }
+
+  /**
+   * Class probabilities of {@code items}, {@code batchSize} per forward pass; {@code toBatch} turns a chunk of items
+   * into the model's input tensor, allocated from the given manager.
+   */
+  private <T> float[][] batched(List<T> items, java.util.function.BiFunction<List<T>, NDManager, NDArray> toBatch) {
+    float[][] out = new float[items.size()][];
+    for (int start = 0; start < items.size(); start += batchSize) {
+      List<T> chunk = items.subList(start, Math.min(items.size(), start + batchSize));
       float[] flat;
       int classes;
       try (NDManager m = model.getNDManager().newSubManager()) {
-        NDArray x = pipeline.validBatch(chunk, m);
-        NDArray logits = logits(x, m);
+        NDArray logits = logits(toBatch.apply(chunk, m), m);
         classes = (int) logits.getShape().get(1);
         flat = ClassifierTranslator.activate(logits, multiLabel).toFloatArray();
       } catch (TranslateException e) {
@@ -261,27 +268,13 @@ public final class BatchPredictor implements AutoCloseable {
 
   /** Probabilities of prepared (possibly augmented) images, {@code batchSize} per forward pass. */
   private float[][] forward(List<PreparedImage> in) {
-    float[][] out = new float[in.size()][];
-    for (int start = 0; start < in.size(); start += batchSize) {
-      List<PreparedImage> chunk = in.subList(start, Math.min(in.size(), start + batchSize));
-      float[] flat;
-      int classes;
-      try (NDManager m = model.getNDManager().newSubManager()) {
-        NDList items = new NDList(chunk.size());
-        for (PreparedImage p : chunk) {
-          items.add(p.augment() ? pipeline.train(p.image(), m, p.seed()) : pipeline.valid(p.image(), m));
-        }
-        NDArray logits = logits(NDArrays.stack(items), m);
-        classes = (int) logits.getShape().get(1);
-        flat = ClassifierTranslator.activate(logits, multiLabel).toFloatArray();
-      } catch (TranslateException e) {
-        throw new IllegalStateException("Model inference failed on a batch of " + chunk.size() + " images", e);
+    return batched(in, (chunk, m) -> {
+      NDList items = new NDList(chunk.size());
+      for (PreparedImage p : chunk) {
+        items.add(p.augment() ? pipeline.train(p.image(), m, p.seed()) : pipeline.valid(p.image(), m));
       }
-      for (int j = 0; j < chunk.size(); j++) {
-        out[start + j] = Arrays.copyOfRange(flat, j * classes, (j + 1) * classes);
-      }
-    }
-    return out;
+      return NDArrays.stack(items);
+    });
   }
 
   /** Closes the underlying DJL predictor (not the model). */
