@@ -70,10 +70,11 @@ public final class BatchPredictor implements AutoCloseable {
   }
 
   /**
-   * Runs the plain (non-TTA) forward passes with oneDNN's blocked layout ({@link OneDnn}); {@link OneDnn.Mode#OFF}
-   * by default. {@link OneDnn.Mode#AUTO} tries it on the first batch the model sees in this JVM, alongside the dense
-   * pass, and keeps it for that model only if it runs and its logits match the dense ones within 1e-3 (relative to
-   * the largest); otherwise it logs why and stays dense. Ignored for models on a GPU.
+   * Runs the forward passes with oneDNN's blocked layout ({@link OneDnn}); {@link OneDnn.Mode#OFF} by default.
+   * {@link OneDnn.Mode#AUTO}, for a TorchScript model, tries it on the first batch the model sees in this JVM,
+   * alongside the dense pass, and keeps it for that model only if it runs and its logits match the dense ones within
+   * {@link OneDnn#TOLERANCE}; otherwise it logs why and stays dense. AUTO leaves other models dense (the layout
+   * measured slower for DJL block models); {@link OneDnn.Mode#ON} forces it. Ignored for models on a GPU.
    *
    * @return this predictor
    */
@@ -136,6 +137,9 @@ public final class BatchPredictor implements AutoCloseable {
   /** The model's logits for a preprocessed batch, attached to {@code m}; dense or oneDNN as {@link #oneDnn} says. */
   private NDArray logits(NDArray x, NDManager m) throws TranslateException {
     OneDnn.Mode mode = x.getDevice().isGpu() ? OneDnn.Mode.OFF : oneDnn;
+    if (mode == OneDnn.Mode.AUTO && !(model.getBlock() instanceof ai.djl.nn.SymbolBlock)) {
+      mode = OneDnn.Mode.OFF; // block models run operator by operator and measured slower in the layout (OneDnn)
+    }
     Boolean decided = mode == OneDnn.Mode.AUTO ? ONE_DNN_DECISIONS.get(model) : Boolean.valueOf(mode == OneDnn.Mode.ON);
     if (Boolean.TRUE.equals(decided)) {
       return oneDnnLogits(x, m);
@@ -143,7 +147,11 @@ public final class BatchPredictor implements AutoCloseable {
     NDArray dense = tensorPredictor.predict(new NDList(x)).singletonOrThrow();
     dense.attach(m);
     if (decided == null) {
-      ONE_DNN_DECISIONS.put(model, tryOneDnn(x, dense, m));
+      NDArray fast = tryOneDnn(x, dense, m);
+      ONE_DNN_DECISIONS.put(model, fast != null);
+      if (fast != null) {
+        return fast; // every batch of a model that takes the layout is the layout's result, the first one too
+      }
     }
     return dense;
   }
@@ -155,31 +163,24 @@ public final class BatchPredictor implements AutoCloseable {
     return OneDnn.toDense(out);
   }
 
-  /** The AUTO trial: whether the oneDNN pass runs and gives {@code dense} within tolerance. */
-  private boolean tryOneDnn(NDArray x, NDArray dense, NDManager m) {
+  /** The AUTO trial: the oneDNN pass's logits if it runs and agrees with {@code dense}, else null. */
+  private NDArray tryOneDnn(NDArray x, NDArray dense, NDManager m) {
     if (!OneDnn.available()) {
       logger.info("oneDNN layout unavailable ({}); inference stays dense", OneDnn.unavailableReason());
-      return false;
+      return null;
     }
     try {
-      float[] a = dense.toFloatArray();
-      float[] b = oneDnnLogits(x, m).toFloatArray();
-      double scale = 1;
-      double diff = a.length == b.length ? 0 : Double.POSITIVE_INFINITY;
-      for (int i = 0; i < a.length && i < b.length; i++) {
-        scale = Math.max(scale, Math.abs(a[i]));
-        diff = Math.max(diff, Math.abs(a[i] - b[i]));
-      }
-      if (diff <= 1e-3 * scale) {
-        logger.info("oneDNN layout on for this model (first batch: max |logit difference| {} against dense)", diff);
-        return true;
+      NDArray fast = oneDnnLogits(x, m);
+      double diff = OneDnn.relativeDifference(dense, fast);
+      if (diff <= OneDnn.TOLERANCE) {
+        logger.info("oneDNN layout on for this model (first batch: logits within {} of the dense ones)", diff);
+        return fast;
       }
       logger.warn("oneDNN layout off for this model: its logits differ from the dense ones by {}", diff);
-      return false;
+      return null;
     } catch (RuntimeException | TranslateException e) {
-      logger.info("oneDNN layout off for this model: {}", e.getMessage() == null ? e : e.getMessage().lines()
-          .findFirst().orElse(""));
-      return false;
+      logger.info("oneDNN layout off for this model: {}", OneDnn.reason(e));
+      return null;
     }
   }
 

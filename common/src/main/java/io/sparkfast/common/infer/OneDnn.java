@@ -23,13 +23,18 @@ import java.util.Locale;
  * DJL only offers the layout through the JVM-wide property {@code ai.djl.pytorch.use_mkldnn}, which makes every
  * tensor MKLDNN and breaks ordinary array code (preprocessing, for one); this class converts just the model's input
  * and brings its outputs back to dense. Not every operator accepts MKLDNN tensors, so callers try it once per model
- * and fall back ({@link Mode#AUTO}, see {@link BatchPredictor#oneDnn}).
+ * and fall back ({@link Mode#AUTO}, see {@link BatchPredictor#oneDnn}). The gain is TorchScript's: the whole graph
+ * runs inside libtorch on blocked tensors. A DJL block model calls libtorch operator by operator, and there the layout
+ * measured slower (a sparkfast ResNet-18 at 96 px: 107-112 against 128-135 images/s), so AUTO leaves those dense.
  */
 public final class OneDnn {
 
   /** When to use the layout. */
   public enum Mode {
-    /** Try it on the first batch, keep it only if it runs and gives the dense result (within float tolerance). */
+    /**
+     * For TorchScript models ({@link ai.djl.nn.SymbolBlock}s): try it on the first batch and keep it only if it runs
+     * and gives the dense result (within {@link #TOLERANCE}). Other models stay dense.
+     */
     AUTO,
     /** Always (errors propagate). */
     ON,
@@ -129,6 +134,41 @@ public final class OneDnn {
   /** {@code array} itself if dense, else a dense copy attached to the same manager. */
   public static NDArray toDense(NDArray array) {
     return isOneDnn(array) ? JniUtils.toDense((PtNDArray) array) : array;
+  }
+
+  /** How far apart two results may be, relative to the largest magnitude (at least 1), to count as the same. */
+  public static final double TOLERANCE = 1e-3;
+
+  /**
+   * The largest absolute difference between {@code dense} and {@code candidate}, divided by the largest magnitude
+   * in {@code dense} (or 1 if that is smaller); infinite when the shapes differ.
+   */
+  public static double relativeDifference(NDArray dense, NDArray candidate) {
+    if (!dense.getShape().equals(candidate.getShape())) {
+      return Double.POSITIVE_INFINITY;
+    }
+    float[] a = dense.toFloatArray();
+    float[] b = candidate.toFloatArray();
+    double scale = 1;
+    double diff = 0;
+    for (int i = 0; i < a.length; i++) {
+      scale = Math.max(scale, Math.abs(a[i]));
+      diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    }
+    return diff / scale;
+  }
+
+  /**
+   * A one-line reason from an engine error: the line naming MKLDNN if there is one (TorchScript's interpreter puts
+   * the operator's own message last), else the first line.
+   */
+  static String reason(Throwable e) {
+    String msg = e.getMessage();
+    if (msg == null) {
+      return e.toString();
+    }
+    return msg.lines().filter(l -> l.toLowerCase(Locale.ROOT).contains("mkldnn")).map(String::trim).findFirst()
+        .orElse(msg.lines().findFirst().orElse(""));
   }
 
   /** Every array of {@code list} dense ({@link #toDense}), in order. */

@@ -22,7 +22,6 @@ import io.sparkfast.common.data.MnistJsonToPng;
 import io.sparkfast.common.data.NormStats;
 import io.sparkfast.common.data.Vocab;
 import io.sparkfast.common.infer.BatchPredictor;
-import io.sparkfast.common.infer.OneDnn;
 import io.sparkfast.common.infer.Prediction;
 import io.sparkfast.common.infer.TtaConfig;
 import io.sparkfast.common.interpret.ClassificationInterpretation;
@@ -574,9 +573,8 @@ public final class VisionTraining {
     Files.createDirectories(plots);
     try (Model m = Model.newInstance("eval", "PyTorch")) {
       m.setBlock(prepared.model().block());
-      // the oneDNN layout when the model takes it, as `sparkfast score` scores the export (OneDnn)
       try (BatchPredictor predictor = new BatchPredictor(m, vocab, prepared.pipeline(), false,
-          spec.fit().batchSize()).oneDnn(OneDnn.Mode.AUTO)) {
+          spec.fit().batchSize())) {
         ClassificationInterpretation interp = ClassificationInterpretation.fromPredictor(predictor, valid);
         out.put("accuracy", interp.accuracy());
         out.put("error_rate", 1 - interp.accuracy());
@@ -622,7 +620,7 @@ public final class VisionTraining {
     try (Model m = Model.newInstance("eval", "PyTorch")) {
       m.setBlock(prepared.model().block());
       try (BatchPredictor predictor = new BatchPredictor(m, vocab, prepared.pipeline(), true,
-          spec.fit().batchSize()).oneDnn(OneDnn.Mode.AUTO)) {
+          spec.fit().batchSize())) {
         List<ImageSource> sources = valid.stream().map(ImageItem::source).toList();
         List<Prediction> preds = predictor.predict(sources, 1);
         MultiLabelMetrics metrics = new MultiLabelMetrics(threshold);

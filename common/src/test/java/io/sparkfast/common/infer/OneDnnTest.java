@@ -107,7 +107,8 @@ class OneDnnTest {
         dense = probabilities(p, in);
         denseTta = p.predictTta(in, 1, tta);
       }
-      // the body runs in oneDNN's layout and the head's concat pool brings it back to dense (ImageHead)
+      // ON: the body runs in oneDNN's layout and the head's concat pool brings it back to dense (ImageHead);
+      // AUTO leaves block models dense
       for (OneDnn.Mode mode : List.of(OneDnn.Mode.ON, OneDnn.Mode.AUTO)) {
         try (BatchPredictor p = new BatchPredictor(model, vocab, ImagePipelineConfig.defaults(16), false, 2)
             .oneDnn(mode)) {
@@ -124,8 +125,35 @@ class OneDnnTest {
   }
 
   @Test
-  void autoFallsBackWhenAnOperatorRefusesTheLayout() {
+  void autoFallsBackForATorchScriptModelThatRefusesTheLayout() throws Exception {
     // libtorch has no adaptive max pool for MKLDNN tensors: the layout fails at that operator
+    Path d = Files.createDirectories(dir.resolve("maxpool"));
+    Files.copy(Path.of(getClass().getResource("/torchscript/maxpool_classifier.pt").toURI()), d.resolve("model.pt"),
+        StandardCopyOption.REPLACE_EXISTING);
+    Files.writeString(d.resolve("synset.txt"), "a\nb\nc\n");
+    List<ImageSource> in = sources(3);
+    try (ExportedModel m = TorchScriptClassifier.load(d.resolve("model.pt").toString(),
+        ImagePipelineConfig.defaults(16), null)) {
+      float[][] dense;
+      try (BatchPredictor p = m.newPredictor(2)) {
+        dense = probabilities(p, in);
+      }
+      try (BatchPredictor p = m.newPredictor(2).oneDnn(OneDnn.Mode.AUTO)) {
+        float[][] got = probabilities(p, in);
+        for (int i = 0; i < in.size(); i++) {
+          assertArrayEquals(dense[i], got[i], 0f, "AUTO falls back to the dense pass, image " + i);
+        }
+      }
+      try (BatchPredictor p = m.newPredictor(2).oneDnn(OneDnn.Mode.ON)) {
+        RuntimeException e = assertThrows(RuntimeException.class, () -> p.predict(in, 1));
+        assertTrue(String.valueOf(e.getMessage()).contains("mkldnn")
+            || String.valueOf(e.getCause()).contains("mkldnn"), String.valueOf(e));
+      }
+    }
+  }
+
+  @Test
+  void onFailsLoudlyForABlockModelThatRefusesTheLayout() {
     SequentialBlock block = new SequentialBlock()
         .add(Conv2d.builder().setKernelShape(new Shape(3, 3)).setFilters(4).build())
         .add(new LambdaBlock(l -> {
@@ -141,11 +169,12 @@ class OneDnnTest {
       try (BatchPredictor p = new BatchPredictor(model, vocab, ImagePipelineConfig.defaults(16), false, 2)) {
         dense = probabilities(p, in);
       }
+      // AUTO leaves block models dense
       try (BatchPredictor p = new BatchPredictor(model, vocab, ImagePipelineConfig.defaults(16), false, 2)
           .oneDnn(OneDnn.Mode.AUTO)) {
         float[][] got = probabilities(p, in);
         for (int i = 0; i < in.size(); i++) {
-          assertArrayEquals(dense[i], got[i], 0f, "AUTO falls back to the dense pass, image " + i);
+          assertArrayEquals(dense[i], got[i], 0f, "image " + i);
         }
       }
       try (BatchPredictor p = new BatchPredictor(model, vocab, ImagePipelineConfig.defaults(16), false, 2)
@@ -154,6 +183,19 @@ class OneDnnTest {
         assertTrue(String.valueOf(e.getMessage()).contains("mkldnn")
             || String.valueOf(e.getCause()).contains("mkldnn"), String.valueOf(e));
       }
+    }
+  }
+
+  @Test
+  void relativeDifference() {
+    try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+      NDArray a = m.create(new float[] {10f, -20f, 0.5f});
+      assertEquals(0.0, OneDnn.relativeDifference(a, a.duplicate()), 0);
+      assertEquals(0.1 / 20, OneDnn.relativeDifference(a, m.create(new float[] {10f, -20f, 0.6f})), 1e-6);
+      NDArray small = m.create(new float[] {0.1f, 0.2f});
+      assertEquals(0.05, OneDnn.relativeDifference(small, m.create(new float[] {0.15f, 0.2f})), 1e-6,
+          "below 1 the difference is absolute");
+      assertEquals(Double.POSITIVE_INFINITY, OneDnn.relativeDifference(a, m.create(new float[] {10f, -20f})));
     }
   }
 
