@@ -45,6 +45,15 @@ class OneDnnTest {
     return s;
   }
 
+  /** A committed TorchScript fixture (3 classes, 16 px, ImageNet normalization) loaded as the score job does. */
+  private ExportedModel torchScript(String name) throws Exception {
+    Path d = Files.createDirectories(dir.resolve(name));
+    Files.copy(Path.of(getClass().getResource("/torchscript/" + name + ".pt").toURI()), d.resolve("model.pt"),
+        StandardCopyOption.REPLACE_EXISTING);
+    Files.writeString(d.resolve("synset.txt"), "a\nb\nc\n");
+    return TorchScriptClassifier.load(d.resolve("model.pt").toString(), ImagePipelineConfig.defaults(16), null);
+  }
+
   private static float[][] probabilities(BatchPredictor p, List<ImageSource> in) {
     List<Prediction> out = p.predict(in, 1);
     float[][] probs = new float[out.size()][];
@@ -72,13 +81,8 @@ class OneDnnTest {
 
   @Test
   void torchScriptModelAgreesWithDenseInEveryMode() throws Exception {
-    Path d = Files.createDirectories(dir.resolve("ts"));
-    Files.copy(Path.of(getClass().getResource("/torchscript/tiny_classifier.pt").toURI()), d.resolve("model.pt"),
-        StandardCopyOption.REPLACE_EXISTING);
-    Files.writeString(d.resolve("synset.txt"), "a\nb\nc\n");
     List<ImageSource> in = sources(7);
-    try (ExportedModel m = TorchScriptClassifier.load(d.resolve("model.pt").toString(),
-        ImagePipelineConfig.defaults(16), null)) {
+    try (ExportedModel m = torchScript("tiny_classifier")) {
       float[][] dense;
       try (BatchPredictor p = m.newPredictor(3)) { // OFF is the default
         dense = probabilities(p, in);
@@ -127,13 +131,8 @@ class OneDnnTest {
   @Test
   void autoFallsBackForATorchScriptModelThatRefusesTheLayout() throws Exception {
     // libtorch has no adaptive max pool for MKLDNN tensors: the layout fails at that operator
-    Path d = Files.createDirectories(dir.resolve("maxpool"));
-    Files.copy(Path.of(getClass().getResource("/torchscript/maxpool_classifier.pt").toURI()), d.resolve("model.pt"),
-        StandardCopyOption.REPLACE_EXISTING);
-    Files.writeString(d.resolve("synset.txt"), "a\nb\nc\n");
     List<ImageSource> in = sources(3);
-    try (ExportedModel m = TorchScriptClassifier.load(d.resolve("model.pt").toString(),
-        ImagePipelineConfig.defaults(16), null)) {
+    try (ExportedModel m = torchScript("maxpool_classifier")) {
       float[][] dense;
       try (BatchPredictor p = m.newPredictor(2)) {
         dense = probabilities(p, in);
