@@ -2,7 +2,6 @@ package io.sparkfast.common.infer;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.engine.PtDeviceType;
 import ai.djl.pytorch.engine.PtNDArray;
@@ -19,7 +18,8 @@ import java.util.Locale;
  *
  * <p>A batch handed to a convolutional network as an MKLDNN tensor stays in oneDNN's blocked layout through the
  * convolutions, batch norms and ReLUs, instead of being reordered from and back to NCHW around every convolution.
- * With libtorch 2.7 on CPU this makes a small CNN's forward pass about 1.6x faster on one thread (docs/BENCHMARKS.md).
+ * With libtorch 2.7 on CPU this makes a small CNN's forward pass 1.1-1.6x faster (docs/BENCHMARKS.md,
+ * scripts/bench/forward_layout).
  * DJL only offers the layout through the JVM-wide property {@code ai.djl.pytorch.use_mkldnn}, which makes every
  * tensor MKLDNN and breaks ordinary array code (preprocessing, for one); this class converts just the model's input
  * and brings its outputs back to dense. Not every operator accepts MKLDNN tensors, so callers try it once per model
@@ -113,7 +113,8 @@ public final class OneDnn {
     if (!dense.getDevice().equals(Device.cpu())) {
       throw new IllegalArgumentException("oneDNN tensors are CPU only; got a tensor on " + dense.getDevice());
     }
-    ByteBuffer data = dense.toByteBuffer();
+    // a direct view of the tensor's memory when it is contiguous (no copy; the JNI side copies into the new layout)
+    ByteBuffer data = dense.toByteBuffer(true);
     if (!data.isDirect()) {
       ByteBuffer direct = ByteBuffer.allocateDirect(data.remaining()).order(ByteOrder.nativeOrder());
       direct.put(data).flip();
@@ -169,14 +170,5 @@ public final class OneDnn {
     }
     return msg.lines().filter(l -> l.toLowerCase(Locale.ROOT).contains("mkldnn")).map(String::trim).findFirst()
         .orElse(msg.lines().findFirst().orElse(""));
-  }
-
-  /** Every array of {@code list} dense ({@link #toDense}), in order. */
-  public static NDList toDense(NDList list) {
-    NDList out = new NDList(list.size());
-    for (NDArray a : list) {
-      out.add(toDense(a));
-    }
-    return out;
   }
 }
