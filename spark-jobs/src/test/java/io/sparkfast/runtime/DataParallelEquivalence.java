@@ -80,15 +80,8 @@ public final class DataParallelEquivalence {
         AllReduceGradientSync.broadcastParameters(net, replica.collective(), 0);
       }
       float[] start = flat(net);
-      float[] x = new float[rows.length * FEATURES];
-      float[] y = new float[rows.length];
-      for (int i = 0; i < rows.length; i++) {
-        System.arraycopy(rows[i], 0, x, i * FEATURES, FEATURES);
-        y[i] = rows[i][FEATURES];
-      }
-      ArrayDataset data = new ArrayDataset.Builder().setData(m.create(x, new Shape(rows.length, FEATURES)))
-          .optLabels(m.create(y, new Shape(rows.length))).setSampling(batch, false).build();
-      Learner.Builder b = Learner.builder().setBlock(net).setLoss(new CrossEntropy()).setTrainData(data)
+      Learner.Builder b = Learner.builder().setBlock(net).setLoss(new CrossEntropy())
+          .setTrainData(dataset(m, rows, batch))
           .optConfig(LearnerConfig.defaults().withOptimizer(Sgd.factory()).withWd(0)).optManager(m);
       if (replica != null) {
         b.optGradientSync(new AllReduceGradientSync(replica.collective())).optReplica(replica.rank(), 0);
@@ -122,6 +115,64 @@ public final class DataParallelEquivalence {
       a.set(FloatBuffer.wrap(java.util.Arrays.copyOfRange(values, off, off + n)));
       off += n;
     }
+  }
+
+  /**
+   * BatchNorm running statistics across 2 replicas: a net with a BatchNorm layer trains for STEPS steps, each replica
+   * on its own shard (the second shard shifted, so the replicas' batch statistics differ), gradients averaged and
+   * running statistics as {@code mode} says. Returns each replica's final parameters, running statistics included.
+   */
+  public static List<float[]> batchNormReplicas(JavaSparkContext sc, AllReduceGradientSync.BatchNormStats mode) {
+    float[][] rows = rows();
+    List<float[][]> shards = new ArrayList<>();
+    for (int r = 0; r < 2; r++) {
+      float[][] shard = new float[STEPS * B][];
+      for (int i = 0; i < shard.length; i++) {
+        shard[i] = rows[r * shard.length + i].clone();
+        for (int f = 0; f < FEATURES; f++) {
+          shard[i][f] += 2f * r;
+        }
+      }
+      shards.add(shard);
+    }
+    return DataParallel.run(sc, shards, SETTINGS, (shard, replica) -> {
+      try (NDManager m = NDManager.newBaseManager()) {
+        Block net = new SequentialBlock().add(Linear.builder().setUnits(8).build())
+            .add(ai.djl.nn.norm.BatchNorm.builder().build()).add(Activation::tanh)
+            .add(Linear.builder().setUnits(3).build());
+        net.initialize(m, DataType.FLOAT32, new Shape(1, FEATURES));
+        // the same weights in both runs (task threads share libtorch's generator, so a seed alone is not enough)
+        Random init = new Random(3);
+        for (var p : net.getParameters()) {
+          if (p.getValue().getType() == ai.djl.nn.Parameter.Type.WEIGHT) {
+            var a = p.getValue().getArray();
+            float[] w = new float[Math.toIntExact(a.size())];
+            for (int i = 0; i < w.length; i++) {
+              w[i] = (float) init.nextGaussian() * 0.5f;
+            }
+            a.set(FloatBuffer.wrap(w));
+          }
+        }
+        Learner.Builder b = Learner.builder().setBlock(net).setLoss(new CrossEntropy()).setTrainData(dataset(m, shard, B))
+            .optConfig(LearnerConfig.defaults().withOptimizer(Sgd.factory()).withWd(0)).optManager(m)
+            .optGradientSync(new AllReduceGradientSync(replica.collective(), mode)).optReplica(replica.rank(), 0);
+        try (Learner learn = b.build()) {
+          learn.fit(1, LearningRates.of(0.5));
+        }
+        return flat(net);
+      }
+    });
+  }
+
+  static ArrayDataset dataset(NDManager m, float[][] rows, int batch) {
+    float[] x = new float[rows.length * FEATURES];
+    float[] y = new float[rows.length];
+    for (int i = 0; i < rows.length; i++) {
+      System.arraycopy(rows[i], 0, x, i * FEATURES, FEATURES);
+      y[i] = rows[i][FEATURES];
+    }
+    return new ArrayDataset.Builder().setData(m.create(x, new Shape(rows.length, FEATURES)))
+        .optLabels(m.create(y, new Shape(rows.length))).setSampling(batch, false).build();
   }
 
   /** Runs the experiment on {@code sc}'s cluster (2 task slots needed). */

@@ -1,8 +1,10 @@
 package io.sparkfast.runtime;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sparkfast.runtime.collective.AllReduceGradientSync;
 import io.sparkfast.runtime.collective.WireFormat;
 import java.time.Duration;
 import java.util.List;
@@ -16,7 +18,8 @@ import org.junit.jupiter.api.Test;
  * Synchronous data-parallel SGD in a real Spark barrier stage (local mode: two task threads, a real TCP ring
  * between them): 2 replicas x batch b for k steps give the same parameters as 1 replica x batch 2b over the same
  * data order ({@link DataParallelEquivalence}; {@code LocalClusterSubmitIT} runs the same on the standalone cluster).
- * The model has no dropout and no BatchNorm, whose local statistics differ by design.
+ * The model has no dropout and no BatchNorm, whose local statistics differ by design; BatchNorm's running statistics
+ * have their own test.
  */
 public class DataParallelTest {
 
@@ -46,6 +49,29 @@ public class DataParallelTest {
   @Test
   void twoReplicasOfBatchBEqualOneReplicaOfBatch2B() {
     assertEquivalent(DataParallelEquivalence.run(JavaSparkContext.fromSparkContext(spark.sparkContext())));
+  }
+
+  /**
+   * With {@code average}, the replicas end bitwise identical, and their running statistics are the mean of what
+   * each replica's would be with {@code local} (the update is linear, and the weights are the same either way,
+   * since training batches use local batch statistics in both modes); with {@code local} the replicas differ.
+   */
+  @Test
+  void batchNormRunningStatisticsAreAveragedAcrossReplicas() {
+    JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    List<float[]> avg = DataParallelEquivalence.batchNormReplicas(sc, AllReduceGradientSync.BatchNormStats.AVERAGE);
+    List<float[]> local = DataParallelEquivalence.batchNormReplicas(sc, AllReduceGradientSync.BatchNormStats.LOCAL);
+    assertArrayEquals(avg.get(0), avg.get(1), "averaged: both replicas hold the same parameters and statistics");
+    float localDiff = 0;
+    float fromMean = 0;
+    for (int i = 0; i < avg.get(0).length; i++) {
+      localDiff = Math.max(localDiff, Math.abs(local.get(0)[i] - local.get(1)[i]));
+      float mean = (local.get(0)[i] + local.get(1)[i]) / 2;
+      fromMean = Math.max(fromMean, Math.abs(avg.get(0)[i] - mean) / Math.max(1f, Math.abs(mean)));
+    }
+    assertTrue(localDiff > 0.1, "local: the replicas' running statistics differ (" + localDiff + ")");
+    assertTrue(fromMean < 1e-4, "averaged statistics = mean of the local ones (max relative difference "
+        + fromMean + ")");
   }
 
   @Test

@@ -61,7 +61,9 @@ import org.slf4j.LoggerFactory;
  * retried stage resumes from them with the history of the epochs before the failure. Rank 0 finally evaluates on
  * the whole validation set and exports the model into the job's output.
  *
- * <p>BatchNorm running statistics stay local to each replica (DDP's default); rank 0's are exported.
+ * <p>BatchNorm: training batches are normalized with each replica's own batch statistics (DDP's default). The
+ * running statistics are averaged over the replicas at every step ({@code distributed.batchnorm = average}, the
+ * default), so every replica holds the same model; {@code local} keeps each replica's own and exports rank 0's.
  */
 public final class FinetuneJob {
 
@@ -93,6 +95,7 @@ public final class FinetuneJob {
     if (n < 1) {
       throw SparkfastException.config("replicas must be >= 1; got " + n);
     }
+    AllReduceGradientSync.BatchNormStats batchNorm = batchNorm(config);
     ImageSplits splits = VisionTraining.loadSplits(spec.data());
     if (splits.multiLabel() || spec.model().multiLabel()) {
       throw SparkfastException.config("finetune supports single-label classification only; train multi-label"
@@ -127,7 +130,7 @@ public final class FinetuneJob {
     sc.setJobDescription("sparkfast finetune: " + n + " replicas");
     long tTrain = System.nanoTime();
     List<Map<String, Object>> results = DataParallel.run(sc, shards, settings,
-        new ReplicaRun(spec, store, outDir, faults, VisionConfig.str(config, "distributed.cache")));
+        new ReplicaRun(spec, store, outDir, faults, VisionConfig.str(config, "distributed.cache"), batchNorm));
     double trainSeconds = (System.nanoTime() - tTrain) / 1e9;
     FileSystem fs = store.dir().startsWith("/") ? FileSystem.getLocal(new Configuration())
         : new org.apache.hadoop.fs.Path(store.dir()).getFileSystem(spark.sparkContext().hadoopConfiguration());
@@ -144,6 +147,7 @@ public final class FinetuneJob {
     m.put("epochs", spec.fit().epochs());
     m.put("batch_per_replica", spec.fit().batchSize());
     m.put("global_batch", spec.fit().batchSize() * n);
+    m.put("batchnorm", batchNorm.name().toLowerCase());
     m.put("train_images", splits.train().size());
     m.put("valid_images", splits.valid().size());
     long imagesTrained = 0;
@@ -180,6 +184,15 @@ public final class FinetuneJob {
     m.put("per_replica", perReplica);
     m.put("history", rank0.get("history"));
     return m;
+  }
+
+  /** {@code distributed.batchnorm}, checked. */
+  static AllReduceGradientSync.BatchNormStats batchNorm(Config config) {
+    try {
+      return AllReduceGradientSync.BatchNormStats.parse(config.getString("distributed.batchnorm"));
+    } catch (IllegalArgumentException e) {
+      throw SparkfastException.config(e.getMessage());
+    }
   }
 
   /** lr_find on one executor (a plain Spark task); the plot comes back with the suggestions. */
@@ -271,14 +284,17 @@ public final class FinetuneJob {
     private final String outDir;
     private final Faults faults;
     private final String cacheDir;
+    private final AllReduceGradientSync.BatchNormStats batchNorm;
 
     /** {@code cacheDir}: the presize cache folder on every executor, or null for Spark's local directory. */
-    ReplicaRun(VisionSpec spec, CheckpointStore store, String outDir, Faults faults, String cacheDir) {
+    ReplicaRun(VisionSpec spec, CheckpointStore store, String outDir, Faults faults, String cacheDir,
+        AllReduceGradientSync.BatchNormStats batchNorm) {
       this.spec = spec;
       this.store = store;
       this.outDir = outDir;
       this.faults = faults;
       this.cacheDir = cacheDir;
+      this.batchNorm = batchNorm;
     }
 
     @Override
@@ -320,7 +336,7 @@ public final class FinetuneJob {
         AllReduceGradientSync.broadcastParameters(p.model().block(), c, 0);
         ImageDataset trainDs = VisionTraining.trainDataset(spec, vocab, p.pipeline(), train);
         ImageDataset validDs = VisionTraining.validDataset(spec, vocab, p.pipeline(), valid);
-        AllReduceGradientSync sync = new AllReduceGradientSync(c);
+        AllReduceGradientSync sync = new AllReduceGradientSync(c, batchNorm);
         List<EpochMetrics> epochs = new ArrayList<>();
         List<Callback> extra = new ArrayList<>();
         extra.add(new GlobalMetrics(c, valid.size()));

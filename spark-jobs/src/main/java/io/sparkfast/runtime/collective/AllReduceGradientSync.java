@@ -11,18 +11,48 @@ import java.util.List;
  * parameter's gradient is replaced by its mean over the replicas (one flat buffer, all-reduced in buckets), so the
  * optimizer takes the same step everywhere and the replicas stay identical, the same math as PyTorch DDP.
  *
- * <p>BatchNorm running statistics are not synchronized: each replica keeps its own (DDP's default). They only
- * affect evaluation, which the job runs on rank 0's copy.
+ * <p>BatchNorm: each replica normalizes its training batches with its own batch statistics (DDP's default; a
+ * cross-replica SyncBatchNorm would need a collective inside autograd's backward pass, which DJL cannot hook). The
+ * running statistics that evaluation and the exported model use are handled by {@link BatchNormStats}: with
+ * {@link BatchNormStats#AVERAGE} they are averaged over the replicas at every optimizer step, in the same
+ * all-reduce as the gradients, so the replicas stay identical in every parameter and buffer, and per-epoch
+ * validation on the shards measures one model; with {@link BatchNormStats#LOCAL} each replica keeps its own.
  */
 public final class AllReduceGradientSync implements GradientSync {
 
+  /** What happens to BatchNorm running statistics (running mean and variance) across replicas. */
+  public enum BatchNormStats {
+    /** Averaged over the replicas at every optimizer step: all replicas hold the same statistics. */
+    AVERAGE,
+    /** Each replica keeps the statistics of its own shard; rank 0's are exported. */
+    LOCAL;
+
+    /** Parses {@code average} or {@code local} (case-insensitive). */
+    public static BatchNormStats parse(String s) {
+      for (BatchNormStats m : values()) {
+        if (m.name().equalsIgnoreCase(s)) {
+          return m;
+        }
+      }
+      throw new IllegalArgumentException("distributed.batchnorm must be average or local but is '" + s + "'");
+    }
+  }
+
   private final Collective collective;
+  private final BatchNormStats batchNorm;
+  private List<Parameter> runningStats;
   private float[] buffer = new float[0];
   private long steps;
 
-  /** Averages gradients through {@code collective}. */
+  /** Averages gradients, and BatchNorm running statistics, through {@code collective}. */
   public AllReduceGradientSync(Collective collective) {
+    this(collective, BatchNormStats.AVERAGE);
+  }
+
+  /** Averages gradients through {@code collective}; BatchNorm running statistics as {@code batchNorm} says. */
+  public AllReduceGradientSync(Collective collective, BatchNormStats batchNorm) {
     this.collective = collective;
+    this.batchNorm = batchNorm;
   }
 
   @Override
@@ -31,8 +61,12 @@ public final class AllReduceGradientSync implements GradientSync {
     if (collective.size() == 1) {
       return;
     }
+    List<Parameter> stats = runningStats(learner.block());
     long total = 0;
     for (Parameter p : parameters) {
+      total += p.getArray().getShape().size();
+    }
+    for (Parameter p : stats) {
       total += p.getArray().getShape().size();
     }
     if (buffer.length != total) {
@@ -41,10 +75,11 @@ public final class AllReduceGradientSync implements GradientSync {
     int off = 0;
     for (Parameter p : parameters) {
       try (NDArray g = p.getArray().getGradient()) {
-        float[] v = g.toFloatArray();
-        System.arraycopy(v, 0, buffer, off, v.length);
-        off += v.length;
+        off = append(g, off);
       }
+    }
+    for (Parameter p : stats) {
+      off = append(p.getArray(), off);
     }
     collective.allReduceMean(buffer);
     off = 0;
@@ -55,6 +90,43 @@ public final class AllReduceGradientSync implements GradientSync {
         off += n;
       }
     }
+    for (Parameter p : stats) {
+      NDArray a = p.getArray();
+      int n = Math.toIntExact(a.size());
+      copyInto(a, buffer, off, n);
+      off += n;
+    }
+  }
+
+  private int append(NDArray a, int off) {
+    float[] v = a.toFloatArray();
+    System.arraycopy(v, 0, buffer, off, v.length);
+    return off + v.length;
+  }
+
+  /**
+   * The block's BatchNorm running means and variances when they are averaged, else none. A TorchScript model's
+   * buffers are not DJL parameters, so they stay local.
+   */
+  private List<Parameter> runningStats(ai.djl.nn.Block block) {
+    if (runningStats == null) {
+      List<Parameter> found = new java.util.ArrayList<>();
+      if (batchNorm == BatchNormStats.AVERAGE) {
+        for (ai.djl.util.Pair<String, Parameter> p : block.getParameters()) {
+          Parameter.Type t = p.getValue().getType();
+          if (t == Parameter.Type.RUNNING_MEAN || t == Parameter.Type.RUNNING_VAR) {
+            found.add(p.getValue());
+          }
+        }
+      }
+      runningStats = List.copyOf(found);
+    }
+    return runningStats;
+  }
+
+  /** The BatchNorm running-statistics mode. */
+  public BatchNormStats batchNorm() {
+    return batchNorm;
   }
 
   /**

@@ -59,6 +59,7 @@ class FinetuneCommandTest {
     JsonNode m = metrics(out);
     assertEquals(2, m.get("replicas").asInt());
     assertEquals(16, m.get("global_batch").asInt());
+    assertEquals("average", m.get("batchnorm").asText());
     assertHistory(m, 2);
     // each replica presized its train and valid shares, rank 0 the whole validation set; all into the cache
     // folder, deleted after the successful run
@@ -143,6 +144,11 @@ class FinetuneCommandTest {
     CliRun empty = finetune(out, "local[2]", "train.batch_size=64");
     assertEquals(ExitCodes.BAD_INPUT, empty.exitCode(), empty.err());
     assertTrue(empty.errorLine().contains("empty shard"), empty.errorLine());
+
+    CliRun badBn = finetune(out, "local[2]", "distributed.batchnorm=sync");
+    assertEquals(ExitCodes.BAD_CONFIG, badBn.exitCode(), badBn.err());
+    assertTrue(badBn.errorLine().contains("distributed.batchnorm"), badBn.errorLine());
+    assertFalse(Files.exists(out));
 
     Path ro = Files.createDirectories(dir.resolve("readonly"));
     ro.toFile().setWritable(false);
