@@ -44,7 +44,8 @@ public record TabularJobConfig(
     int pdSampleSize,
     int pdGridSize,
     int maxMemoryInMB,
-    boolean cacheNodeIds) {
+    boolean cacheNodeIds,
+    int slices) {
 
   /** Validates ranges and choices; every message names the key and the accepted values. */
   public TabularJobConfig {
@@ -62,6 +63,9 @@ public record TabularJobConfig(
       throw SparkfastException.config("model settings out of range: numTrees >= 1, minInstancesPerNode >= 1, "
           + "1 <= maxDepth <= 30, maxBins >= 2, maxIter >= 1 (got numTrees=" + numTrees + ", minInstancesPerNode="
           + minInstancesPerNode + ", maxDepth=" + maxDepth + ", maxBins=" + maxBins + ", maxIter=" + maxIter + ")");
+    }
+    if (slices < 0) {
+      throw SparkfastException.config("model.slices must be >= 0 (0 = auto) but is " + slices);
     }
     if (maxMemoryInMB < 16) {
       throw SparkfastException.config("model.maxMemoryInMB must be >= 16 but is " + maxMemoryInMB);
@@ -82,6 +86,24 @@ public record TabularJobConfig(
       throw SparkfastException.config(key + " must be one of " + new java.util.TreeSet<>(allowed) + " but is '"
           + value + "'");
     }
+  }
+
+  /**
+   * How many random slices of {@code trainRows} training rows a random forest is trained on: {@code model.slices}
+   * when set, else (0, auto) one slice per 3 x maxSamples rows (rounded), so that each tree still draws maxSamples
+   * rows from a pool about three times larger; never more slices than trees; 1 without maxSamples and for GBT.
+   */
+  public int forestSlices(long trainRows) {
+    if (!modelType.equals("rf")) {
+      return 1;
+    }
+    if (slices > 0) {
+      return Math.min(slices, numTrees);
+    }
+    if (maxSamples <= 0) {
+      return 1;
+    }
+    return (int) Math.max(1, Math.min(numTrees, Math.round(trainRows / (3.0 * maxSamples))));
   }
 
   /** Whether the task is classification. */
@@ -133,6 +155,7 @@ public record TabularJobConfig(
         read(c, "plots.pdSampleSize", Config::getInt),
         read(c, "plots.pdGridSize", Config::getInt),
         read(c, "model.maxMemoryInMB", Config::getInt),
-        read(c, "model.cacheNodeIds", Config::getBoolean));
+        read(c, "model.cacheNodeIds", Config::getBoolean),
+        read(c, "model.slices", Config::getInt));
   }
 }

@@ -90,7 +90,11 @@ public final class TabularJob {
     SchemaChecks.requireNumeric(trainP.schema(), cfg.target());
     List<String> features = resolveFeatures(trainP.schema());
     trainP.count();
+    validP.count();
     Map<String, Long> unparsableDates = unparsableDates(prepModel, train, valid);
+    // the prepared splits are cached; the raw ones would only compete with training for memory
+    train.unpersist();
+    valid.unpersist();
     timings.put("prep", secondsSince(t));
     logger.info("Fitted the feature pipeline ({} features) in {} s", features.size(), timings.get("prep"));
 
@@ -128,12 +132,16 @@ public final class TabularJob {
     PipelineModel full = new PipelineModel("sparkfast_tabular_" + Long.toHexString(System.nanoTime()),
         concat(concat(preSplit.toArray(new Transformer[0]), prepModel.stages()), fitted.stages()));
     full.write().save(out.path("model"));
+    long tModel = System.nanoTime();
     writePredictions(predictions, out.path("predictions"));
+    long tPredictions = System.nanoTime();
     writeImportance(importance, out);
     for (String feature : cfg.partialDependence()) {
       writePartialDependence(fitted, validP, feature, out);
     }
     timings.put("write", secondsSince(t));
+    logger.info("Wrote the model in {} s, the predictions in {} s, importance and plots in {} s", secondsBetween(t, tModel),
+        secondsBetween(tModel, tPredictions), secondsSince(tPredictions));
     metrics.put("timings_s", timings);
     train.unpersist();
     valid.unpersist();
@@ -312,7 +320,11 @@ public final class TabularJob {
   }
 
   private static double secondsSince(long start) {
-    return Math.round((System.nanoTime() - start) / 1e6) / 1000.0;
+    return secondsBetween(start, System.nanoTime());
+  }
+
+  private static double secondsBetween(long start, long end) {
+    return Math.round((end - start) / 1e6) / 1000.0;
   }
 
 }

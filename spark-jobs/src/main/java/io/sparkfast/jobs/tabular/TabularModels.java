@@ -47,16 +47,39 @@ final class TabularModels {
     this.trainRows = trainRows;
   }
 
-  /** Assembles {@code features} and fits the configured model on {@code train}. */
+  /**
+   * Assembles {@code features} and fits the configured model on {@code train}. A random forest with
+   * {@link TabularJobConfig#forestSlices} > 1 is trained as that many MLlib forests, each on its own random slice of
+   * the rows with its share of the trees, and combined into one forest model: every tree still draws maxSamples rows
+   * (from its slice), while MLlib's per-level pass, which visits every row for every tree, shrinks by the slice count.
+   */
   PipelineModel fit(Dataset<Row> train, List<String> features) {
     VectorAssembler assembler = new VectorAssembler().setInputCols(features.toArray(new String[0]))
         .setOutputCol(TabularJob.FEATURES).setHandleInvalid("keep");
-    return new Pipeline().setStages(new PipelineStage[] {assembler, estimator()}).fit(train);
+    int slices = cfg.forestSlices(trainRows);
+    if (slices <= 1) {
+      return new Pipeline().setStages(new PipelineStage[] {assembler, estimator(cfg.numTrees(), subsampling(1),
+          cfg.modelSeed())}).fit(train);
+    }
+    double[] weights = new double[slices];
+    java.util.Arrays.fill(weights, 1.0);
+    Dataset<Row>[] parts = assembler.transform(train).randomSplit(weights, cfg.modelSeed());
+    List<Transformer> forests = new ArrayList<>();
+    for (int i = 0; i < slices; i++) {
+      int trees = cfg.numTrees() / slices + (i < cfg.numTrees() % slices ? 1 : 0);
+      forests.add((Transformer) estimator(trees, subsampling(slices), cfg.modelSeed() + i).fit(parts[i]));
+    }
+    return new PipelineModel(org.apache.spark.ml.util.Identifiable.randomUID("tabular"),
+        new Transformer[] {assembler, Forests.combine(forests)});
   }
 
-  private Predictor<?, ?, ?> estimator() {
-    double subsampling = cfg.maxSamples() > 0 ? Math.min(1.0, (double) cfg.maxSamples() / trainRows)
+  /** The subsampling rate for a forest on one of {@code slices} equal slices of the training rows. */
+  private double subsampling(int slices) {
+    return cfg.maxSamples() > 0 ? Math.min(1.0, (double) cfg.maxSamples() * slices / trainRows)
         : cfg.subsamplingRate();
+  }
+
+  private Predictor<?, ?, ?> estimator(int numTrees, double subsampling, long seed) {
     String label = cfg.target();
     boolean cls = cfg.isClassification();
     if (cfg.modelType().equals("gbt")) {
@@ -73,15 +96,15 @@ final class TabularModels {
     }
     if (cls) {
       return new RandomForestClassifier().setLabelCol(label).setFeaturesCol(TabularJob.FEATURES)
-          .setNumTrees(cfg.numTrees()).setFeatureSubsetStrategy(cfg.featureSubsetStrategy())
+          .setNumTrees(numTrees).setFeatureSubsetStrategy(cfg.featureSubsetStrategy())
           .setMinInstancesPerNode(cfg.minInstancesPerNode()).setMaxDepth(cfg.maxDepth()).setMaxBins(cfg.maxBins())
-          .setSubsamplingRate(subsampling).setSeed(cfg.modelSeed())
+          .setSubsamplingRate(subsampling).setSeed(seed)
           .setMaxMemoryInMB(cfg.maxMemoryInMB()).setCacheNodeIds(cfg.cacheNodeIds());
     }
     return new RandomForestRegressor().setLabelCol(label).setFeaturesCol(TabularJob.FEATURES)
-        .setNumTrees(cfg.numTrees()).setFeatureSubsetStrategy(cfg.featureSubsetStrategy())
+        .setNumTrees(numTrees).setFeatureSubsetStrategy(cfg.featureSubsetStrategy())
         .setMinInstancesPerNode(cfg.minInstancesPerNode()).setMaxDepth(cfg.maxDepth()).setMaxBins(cfg.maxBins())
-        .setSubsamplingRate(subsampling).setSeed(cfg.modelSeed())
+        .setSubsamplingRate(subsampling).setSeed(seed)
         .setMaxMemoryInMB(cfg.maxMemoryInMB()).setCacheNodeIds(cfg.cacheNodeIds());
   }
 
@@ -203,14 +226,25 @@ final class TabularModels {
       probs[i] = gridSize == 1 ? 0.5 : 0.02 + 0.96 * i / (gridSize - 1);
     }
     double[] grid = java.util.Arrays.stream(sample.stat().approxQuantile(feature, probs, 0.001)).distinct().toArray();
-    double[] mean = new double[grid.length];
+    // One transform for the whole grid (the sample crossed with the grid values): MLlib broadcasts the fitted model
+    // on every transform, and a big forest's broadcast costs seconds.
+    List<Row> points = new ArrayList<>();
     for (int i = 0; i < grid.length; i++) {
-      Dataset<Row> scored = fitted.transform(sample.withColumn(feature, lit(grid[i]).cast(
-          sample.schema().apply(feature).dataType())));
-      mean[i] = classification
-          ? scored.agg(avg(org.apache.spark.ml.functions.vector_to_array(col("probability"), "float64")
-              .getItem(1))).first().getDouble(0)
-          : scored.agg(avg(col("prediction"))).first().getDouble(0);
+      points.add(org.apache.spark.sql.RowFactory.create(i, grid[i]));
+    }
+    String index = "__pd_index";
+    String value = "__pd_value";
+    Dataset<Row> gridRows = data.sparkSession().createDataFrame(points, new org.apache.spark.sql.types.StructType()
+        .add(index, org.apache.spark.sql.types.DataTypes.IntegerType)
+        .add(value, org.apache.spark.sql.types.DataTypes.DoubleType));
+    Dataset<Row> scored = fitted.transform(sample.crossJoin(gridRows)
+        .withColumn(feature, col(value).cast(sample.schema().apply(feature).dataType())));
+    org.apache.spark.sql.Column y = classification
+        ? org.apache.spark.ml.functions.vector_to_array(col("probability"), "float64").getItem(1)
+        : col("prediction");
+    double[] mean = new double[grid.length];
+    for (Row r : scored.groupBy(index).agg(avg(y)).collectAsList()) {
+      mean[r.getInt(0)] = r.getDouble(1);
     }
     sample.unpersist();
     return new Curve(grid, mean);

@@ -142,6 +142,97 @@ class TabularJobTest {
     }
   }
 
+  /**
+   * {@code model.slices}: the forest trains as MLlib forests on random slices of the rows and is combined into one
+   * forest of all the trees, which predicts their mean, saves and loads like any MLlib forest, and still learns.
+   */
+  @Test
+  void slicedForestIsOneForestOfAllTheTrees() throws Exception {
+    Path out = dir.resolve("out-sliced");
+    CliRun run = CliRun.of(args(flightsConf, out, "model.slices=2", "outOfDomain=false",
+        "importance.dropThreshold=0", "plots.partialDependence=[]"));
+    assertEquals(ExitCodes.OK, run.exitCode(), run.err());
+    JsonNode m = metrics(out);
+    assertTrue(m.get("valid").get("rmse").asDouble() < 0.8 * m.get("baseline").get("rmse").asDouble(), m.toString());
+    PipelineModel model = PipelineModel.load(out.resolve("model").toString());
+    var forest = (org.apache.spark.ml.regression.RandomForestRegressionModel) model.stages()[model.stages().length - 1];
+    assertEquals(5, forest.trees().length);
+    assertEquals(5, forest.getNumTrees());
+    Dataset<Row> scored = model.transform(SparkSession.active().read().json(flights.toString()));
+    for (Row r : scored.select("features", "prediction").takeAsList(5)) {
+      org.apache.spark.ml.linalg.Vector x = r.getAs(0);
+      double mean = Arrays.stream(forest.trees()).mapToDouble(t -> t.predict(x)).average().orElseThrow();
+      assertEquals(mean, r.getDouble(1), 1e-9, "a forest predicts the mean of its trees");
+    }
+    // classification: the class-probability votes of both slices' trees
+    Path outCls = dir.resolve("out-sliced-cls");
+    CliRun cls = CliRun.of(args(titanicConf, outCls, "model.slices=2", "model.numTrees=6"));
+    assertEquals(ExitCodes.OK, cls.exitCode(), cls.err());
+    assertTrue(metrics(outCls).get("valid").get("auc").asDouble() > 0.7, metrics(outCls).toString());
+    PipelineModel clsModel = PipelineModel.load(outCls.resolve("model").toString());
+    var clsForest = (org.apache.spark.ml.classification.RandomForestClassificationModel)
+        clsModel.stages()[clsModel.stages().length - 1];
+    assertEquals(6, clsForest.trees().length);
+  }
+
+  /**
+   * Partial dependence, computed with one transform over the sample crossed with the grid, equals the definition:
+   * for each grid value, set the feature to it on every sampled row and average the predictions (or class-1
+   * probabilities).
+   */
+  @Test
+  void partialDependenceMatchesItsDefinition() {
+    SparkSession spark = SparkSession.builder().master("local[2]").getOrCreate();
+    List<Row> rows = new java.util.ArrayList<>();
+    Random r = new Random(3);
+    for (int i = 0; i < 300; i++) {
+      int x = r.nextInt(10);
+      double z = r.nextGaussian();
+      rows.add(org.apache.spark.sql.RowFactory.create(x, z, 3.0 * x + z, x > 5 ? 1.0 : 0.0));
+    }
+    Dataset<Row> data = spark.createDataFrame(rows, new org.apache.spark.sql.types.StructType()
+        .add("x", "int").add("z", "double").add("y", "double").add("label", "double"));
+    var assembler = new org.apache.spark.ml.feature.VectorAssembler().setInputCols(new String[] {"x", "z"})
+        .setOutputCol("features");
+    for (boolean classification : new boolean[] {false, true}) {
+      org.apache.spark.ml.PipelineStage forest = classification
+          ? new org.apache.spark.ml.classification.RandomForestClassifier().setLabelCol("label").setNumTrees(5)
+              .setSeed(1)
+          : new org.apache.spark.ml.regression.RandomForestRegressor().setLabelCol("y").setNumTrees(5).setSeed(1);
+      PipelineModel fitted = new org.apache.spark.ml.Pipeline()
+          .setStages(new org.apache.spark.ml.PipelineStage[] {assembler, forest}).fit(data);
+      TabularModels.Curve curve = TabularModels.partialDependence(fitted, data, "x", 100, 6, 7, classification);
+      Dataset<Row> sample = data.orderBy(org.apache.spark.sql.functions.rand(7)).limit(100);
+      assertTrue(curve.x().length >= 4, Arrays.toString(curve.x()));
+      for (int i = 0; i < curve.x().length; i++) {
+        Dataset<Row> scored = fitted.transform(sample.withColumn("x",
+            org.apache.spark.sql.functions.lit(curve.x()[i]).cast("int")));
+        double expected = classification
+            ? scored.agg(org.apache.spark.sql.functions.avg(org.apache.spark.ml.functions.vector_to_array(
+                scored.col("probability"), "float64").getItem(1))).first().getDouble(0)
+            : scored.agg(org.apache.spark.sql.functions.avg("prediction")).first().getDouble(0);
+        assertEquals(expected, curve.y()[i], 1e-9, "grid value " + curve.x()[i]);
+      }
+      // and the curve follows the model: y rises with x
+      assertTrue(curve.y()[curve.y().length - 1] > curve.y()[0] + (classification ? 0.5 : 10), Arrays.toString(curve.y()));
+    }
+  }
+
+  /** Auto slicing: one slice per 3 x maxSamples training rows (rounded), at most one per tree; none without maxSamples. */
+  @Test
+  void forestSlicesFollowMaxSamples() {
+    java.util.function.Function<String, io.sparkfast.jobs.config.TabularJobConfig> conf = sets ->
+        io.sparkfast.jobs.config.TabularJobConfig.from(io.sparkfast.jobs.config.ConfigLoader.load("tabular-reference.conf", null, null,
+            List.of(sets)));
+    assertEquals(4, conf.apply("model.maxSamples=200000").forestSlices(2_399_991));
+    assertEquals(1, conf.apply("model.maxSamples=200000").forestSlices(800_000));
+    assertEquals(1, conf.apply("model.maxSamples=0").forestSlices(2_399_991));
+    assertEquals(40, conf.apply("model.maxSamples=100").forestSlices(2_399_991));
+    assertEquals(3, conf.apply("model.slices=3").forestSlices(1000));
+    assertEquals(1, conf.apply("model.slices=1").forestSlices(2_399_991));
+    assertEquals(1, conf.apply("model.type=gbt").forestSlices(2_399_991));
+  }
+
   @Test
   void classificationRunReportsAccuracyAucAndBaseline() throws Exception {
     Path out = dir.resolve("out-cls");
