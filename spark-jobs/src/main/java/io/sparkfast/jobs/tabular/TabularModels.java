@@ -61,13 +61,16 @@ final class TabularModels {
       return new Pipeline().setStages(new PipelineStage[] {assembler, estimator(cfg.numTrees(), subsampling(1),
           cfg.modelSeed())}).fit(train);
     }
-    double[] weights = new double[slices];
-    java.util.Arrays.fill(weights, 1.0);
-    Dataset<Row>[] parts = assembler.transform(train).randomSplit(weights, cfg.modelSeed());
+    // a seeded random slice number per row (not randomSplit, which sorts every partition by all its columns, on
+    // every pass MLlib makes over each slice)
+    String slice = "__forest_slice";
+    Dataset<Row> tagged = assembler.transform(train)
+        .withColumn(slice, functions.floor(functions.rand(cfg.modelSeed()).multiply(slices)));
     List<Transformer> forests = new ArrayList<>();
     for (int i = 0; i < slices; i++) {
       int trees = cfg.numTrees() / slices + (i < cfg.numTrees() % slices ? 1 : 0);
-      forests.add((Transformer) estimator(trees, subsampling(slices), cfg.modelSeed() + i).fit(parts[i]));
+      forests.add((Transformer) estimator(trees, subsampling(slices), cfg.modelSeed() + i)
+          .fit(tagged.filter(col(slice).equalTo(i))));
     }
     return new PipelineModel(org.apache.spark.ml.util.Identifiable.randomUID("tabular"),
         new Transformer[] {assembler, Forests.combine(forests)});
