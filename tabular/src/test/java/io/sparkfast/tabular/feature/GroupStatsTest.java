@@ -33,6 +33,7 @@ class GroupStatsTest {
   @Test
   void withinModeMatchesPandasTransform() {
     Dataset<Row> out = new GroupStats().setSpecs(ALL).fit(train()).transform(train());
+    assertEquals(5, out.count(), "one output row per input row");
     Row sfo = out.filter("origin = 'SFO' AND hour = 2").first();
     assertEquals(3L, sfo.getLong(sfo.fieldIndex("n")));
     assertEquals(50.0 / 3, sfo.getDouble(sfo.fieldIndex("mean")), 1e-9);
