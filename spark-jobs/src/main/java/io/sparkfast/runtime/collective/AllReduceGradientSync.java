@@ -61,7 +61,8 @@ public final class AllReduceGradientSync implements GradientSync {
     if (collective.size() == 1) {
       return;
     }
-    List<Parameter> stats = runningStats(learner.block());
+    // without a learner (a bare gradient exchange) there is no block whose statistics could be averaged
+    List<Parameter> stats = learner == null ? List.of() : runningStats(learner.block());
     long total = 0;
     for (Parameter p : parameters) {
       total += p.getArray().getShape().size();
