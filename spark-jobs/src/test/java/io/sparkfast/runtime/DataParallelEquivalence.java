@@ -80,15 +80,8 @@ public final class DataParallelEquivalence {
         AllReduceGradientSync.broadcastParameters(net, replica.collective(), 0);
       }
       float[] start = flat(net);
-      Learner.Builder b = Learner.builder().setBlock(net).setLoss(new CrossEntropy())
-          .setTrainData(dataset(m, rows, batch))
-          .optConfig(LearnerConfig.defaults().withOptimizer(Sgd.factory()).withWd(0)).optManager(m);
-      if (replica != null) {
-        b.optGradientSync(new AllReduceGradientSync(replica.collective())).optReplica(replica.rank(), 0);
-      }
-      try (Learner learn = b.build()) {
-        learn.fit(1, LearningRates.of(0.5));
-      }
+      fitSgd(net, m, rows, batch, replica == null ? null : new AllReduceGradientSync(replica.collective()),
+          replica == null ? 0 : replica.rank());
       return new float[][] {start, flat(net)};
     }
   }
@@ -153,15 +146,25 @@ public final class DataParallelEquivalence {
             a.set(FloatBuffer.wrap(w));
           }
         }
-        Learner.Builder b = Learner.builder().setBlock(net).setLoss(new CrossEntropy()).setTrainData(dataset(m, shard, B))
-            .optConfig(LearnerConfig.defaults().withOptimizer(Sgd.factory()).withWd(0)).optManager(m)
-            .optGradientSync(new AllReduceGradientSync(replica.collective(), mode)).optReplica(replica.rank(), 0);
-        try (Learner learn = b.build()) {
-          learn.fit(1, LearningRates.of(0.5));
-        }
+        fitSgd(net, m, shard, B, new AllReduceGradientSync(replica.collective(), mode), replica.rank());
         return flat(net);
       }
     });
+  }
+
+  /**
+   * One epoch of plain SGD (lr 0.5, no weight decay) over {@code rows} in order; as replica {@code rank} of
+   * {@code sync} when it is not null.
+   */
+  static void fitSgd(Block net, NDManager m, float[][] rows, int batch, AllReduceGradientSync sync, int rank) {
+    Learner.Builder b = Learner.builder().setBlock(net).setLoss(new CrossEntropy()).setTrainData(dataset(m, rows, batch))
+        .optConfig(LearnerConfig.defaults().withOptimizer(Sgd.factory()).withWd(0)).optManager(m);
+    if (sync != null) {
+      b.optGradientSync(sync).optReplica(rank, 0);
+    }
+    try (Learner learn = b.build()) {
+      learn.fit(1, LearningRates.of(0.5));
+    }
   }
 
   static ArrayDataset dataset(NDManager m, float[][] rows, int batch) {

@@ -63,13 +63,8 @@ public final class AllReduceGradientSync implements GradientSync {
     }
     // without a learner (a bare gradient exchange) there is no block whose statistics could be averaged
     List<Parameter> stats = learner == null ? List.of() : runningStats(learner.block());
-    long total = 0;
-    for (Parameter p : parameters) {
-      total += p.getArray().getShape().size();
-    }
-    for (Parameter p : stats) {
-      total += p.getArray().getShape().size();
-    }
+    long total = java.util.stream.Stream.concat(parameters.stream(), stats.stream())
+        .mapToLong(p -> p.getArray().getShape().size()).sum();
     if (buffer.length != total) {
       buffer = new float[Math.toIntExact(total)];
     }
@@ -86,23 +81,26 @@ public final class AllReduceGradientSync implements GradientSync {
     off = 0;
     for (Parameter p : parameters) {
       try (NDArray g = p.getArray().getGradient()) {
-        int n = Math.toIntExact(g.size());
-        copyInto(g, buffer, off, n);
-        off += n;
+        off = restore(g, off);
       }
     }
     for (Parameter p : stats) {
-      NDArray a = p.getArray();
-      int n = Math.toIntExact(a.size());
-      copyInto(a, buffer, off, n);
-      off += n;
+      off = restore(p.getArray(), off);
     }
   }
 
+  /** Copies {@code a} into the buffer at {@code off}; returns the offset after it. */
   private int append(NDArray a, int off) {
     float[] v = a.toFloatArray();
     System.arraycopy(v, 0, buffer, off, v.length);
     return off + v.length;
+  }
+
+  /** Copies the buffer at {@code off} back into {@code a}'s storage; returns the offset after it. */
+  private int restore(NDArray a, int off) {
+    int n = Math.toIntExact(a.size());
+    copyInto(a, buffer, off, n);
+    return off + n;
   }
 
   /**
@@ -123,11 +121,6 @@ public final class AllReduceGradientSync implements GradientSync {
       runningStats = List.copyOf(found);
     }
     return runningStats;
-  }
-
-  /** The BatchNorm running-statistics mode. */
-  public BatchNormStats batchNorm() {
-    return batchNorm;
   }
 
   /**
