@@ -2,6 +2,8 @@ package io.sparkfast.common.train.optim;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import io.sparkfast.common.train.param.ParamGroups;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -73,16 +75,27 @@ public final class AdamW extends GroupOptimizer {
     double sqrMom = h.get(SQR_MOM);
     double eps = h.get(EPS);
     double wd = h.get(WD);
-    if (doWd && wd != 0) {
-      weight.muli(1 - lr * wd);
-    }
     NDArray gradAvg = buffer(st, "grad_avg", weight);
-    gradAvg.muli(mom).addi(tmp(grad.mul(1 - mom), tmp));
     NDArray sqrAvg = buffer(st, "sqr_avg", weight);
-    sqrAvg.muli(sqrMom).addi(tmp(grad.square(), tmp).muli(1 - sqrMom));
     int step = incrementStep(st);
     double debias1 = debias(mom, 1 - mom, step);
     double debias2 = debias(sqrMom, 1 - sqrMom, step);
+    if (weight instanceof PtNDArray w && grad instanceof PtNDArray g && gradAvg instanceof PtNDArray m
+        && sqrAvg instanceof PtNDArray v) {
+      // the same update in one native call (libtorch's in-place ops behind DJL's adamUpdate), instead of about
+      // fifteen calls through DJL per parameter: the optimizer step is a fixed cost per batch, which data-parallel
+      // replicas pay on their share of the batch. With s = sqrt(debias2), the step above equals
+      //   (lr * s / debias1) * grad_avg / (sqrt(sqr_avg) + eps * s)
+      double s = Math.sqrt(debias2);
+      JniUtils.adamUpdate(w, g, m, v, (float) lr, (float) (lr * s / debias1), doWd ? (float) wd : 0f, 1f, -1f,
+          (float) mom, (float) sqrMom, (float) (eps * s), true);
+      return;
+    }
+    if (doWd && wd != 0) {
+      weight.muli(1 - lr * wd);
+    }
+    gradAvg.muli(mom).addi(tmp(grad.mul(1 - mom), tmp));
+    sqrAvg.muli(sqrMom).addi(tmp(grad.square(), tmp).muli(1 - sqrMom));
     NDArray denom = tmp(tmp(sqrAvg.div(debias2), tmp).sqrt(), tmp).addi(eps);
     weight.subi(tmp(gradAvg.div(denom), tmp).muli(lr / debias1));
   }
