@@ -1,11 +1,14 @@
 package io.sparkfast.tabular.feature;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.collect_set;
 import static org.apache.spark.sql.functions.count_distinct;
 
 import io.sparkfast.tabular.util.SchemaChecks;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,7 +29,7 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.BooleanType;
-import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.IntegralType;
 import org.apache.spark.sql.types.StringType;
 import org.apache.spark.sql.types.StructField;
@@ -168,33 +171,62 @@ public final class Categorify extends Estimator<CategorifyModel> implements Cate
     transformSchema(dataset.schema());
     String[] in = getInputCols();
     Map<String, String[]> orders = orders();
-    List<Column> counts = new ArrayList<>();
+    List<String> learn = new ArrayList<>();
     for (String c : in) {
-      counts.add(count_distinct(col(c)).alias(c));
+      if (!orders.containsKey(c)) {
+        learn.add(c);
+      }
     }
-    Row card = dataset.agg(counts.get(0), counts.subList(1, counts.size()).toArray(new Column[0])).first();
+    Map<String, String[]> learned = learn.isEmpty() ? Map.of() : learnVocabularies(dataset, learn);
     Map<String, String[]> vocab = new LinkedHashMap<>();
-    for (int i = 0; i < in.length; i++) {
-      long n = card.getLong(i);
-      if (orders.containsKey(in[i])) {
-        vocab.put(in[i], orders.get(in[i]));
-        continue;
-      }
-      if (n > getMaxCategories()) {
-        throw new IllegalArgumentException("Categorify column '" + in[i] + "' has " + n
-            + " distinct values, more than maxCategories=" + getMaxCategories()
-            + "; raise maxCategories or treat the column as continuous");
-      }
-      // Bounded by maxCategories: the sorted vocabulary may come back to the driver.
-      List<Row> values = dataset.select(col(in[i])).where(col(in[i]).isNotNull()).distinct().orderBy(col(in[i]))
-          .select(col(in[i]).cast(DataTypes.StringType)).collectAsList();
-      String[] v = new String[values.size()];
-      for (int j = 0; j < v.length; j++) {
-        v[j] = values.get(j).getString(0);
-      }
-      vocab.put(in[i], v);
+    for (String c : in) {
+      vocab.put(c, orders.containsKey(c) ? orders.get(c) : learned.get(c));
     }
     return copyValues(new CategorifyModel(uid, vocab).setParent(this), ParamMap.empty());
+  }
+
+  /**
+   * The sorted vocabularies of {@code cols} in two passes over the data, whatever the number of columns: exact
+   * distinct counts first, so that a column over {@code maxCategories} fails before any of it comes back to the
+   * driver, then every column's distinct values at once ({@code collect_set}), sorted here in Spark's order. (A
+   * distinct and a sort per column took two more Spark jobs per column.)
+   */
+  private Map<String, String[]> learnVocabularies(Dataset<?> dataset, List<String> cols) {
+    long cap = getMaxCategories();
+    List<Column> counts = new ArrayList<>();
+    List<Column> sets = new ArrayList<>();
+    for (String c : cols) {
+      counts.add(count_distinct(col(c)).alias(c));
+      sets.add(collect_set(col(c)).alias(c));
+    }
+    Row n = dataset.agg(counts.get(0), counts.subList(1, counts.size()).toArray(new Column[0])).first();
+    for (int i = 0; i < cols.size(); i++) {
+      if (n.getLong(i) > cap) {
+        throw new IllegalArgumentException("Categorify column '" + cols.get(i) + "' has " + n.getLong(i)
+            + " distinct values, more than maxCategories=" + cap
+            + "; raise maxCategories or treat the column as continuous");
+      }
+    }
+    Row values = dataset.agg(sets.get(0), sets.subList(1, sets.size()).toArray(new Column[0])).first();
+    Map<String, String[]> vocab = new HashMap<>();
+    for (int i = 0; i < cols.size(); i++) {
+      List<Object> v = new ArrayList<>(values.getList(i));
+      v.sort(ascending(dataset.schema().apply(cols.get(i)).dataType()));
+      vocab.put(cols.get(i), v.stream().map(String::valueOf).toArray(String[]::new));
+    }
+    return vocab;
+  }
+
+  /** Spark's ascending order for a categorical column's values: UTF-8 bytes for strings, numeric, false before true. */
+  private static Comparator<Object> ascending(DataType type) {
+    if (type instanceof StringType) {
+      return (a, b) -> Arrays.compareUnsigned(((String) a).getBytes(StandardCharsets.UTF_8),
+          ((String) b).getBytes(StandardCharsets.UTF_8));
+    }
+    if (type instanceof BooleanType) {
+      return (a, b) -> Boolean.compare((Boolean) a, (Boolean) b);
+    }
+    return (a, b) -> Long.compare(((Number) a).longValue(), ((Number) b).longValue());
   }
 
   @Override

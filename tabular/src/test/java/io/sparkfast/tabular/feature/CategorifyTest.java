@@ -52,6 +52,22 @@ class CategorifyTest {
   }
 
   @Test
+  void vocabularyIsInSparksAscendingOrder() {
+    // bytes, not Java's UTF-16 order: upper case before lower, accents and other scripts after ASCII, "10" before "9";
+    // negative numbers first; false before true
+    Dataset<Row> df = spark.get().sql("SELECT * FROM VALUES ('b', -3L, true), ('B', 10L, false), ('\u00e9', 9L, true),"
+        + " ('\u03a9', -12L, NULL), ('10', 0L, false), ('9', 9L, true), ('a', NULL, false), (NULL, 7L, true),"
+        + " ('\ud83d\ude00', 1L, true), ('\uff5e', 2L, true) AS t(s, l, b)");
+    CategorifyModel m = new Categorify().setInputCols("s", "l", "b").fit(df);
+    for (String c : List.of("s", "l", "b")) {
+      List<String> expected = new java.util.ArrayList<>(List.of("#na#"));
+      df.select(c).where(c + " IS NOT NULL").distinct().orderBy(c).collectAsList()
+          .forEach(r -> expected.add(String.valueOf(r.get(0))));
+      assertEquals(expected, m.vocabulary(c), c);
+    }
+  }
+
+  @Test
   void cardinalityCapFailsWithTheFix() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> new Categorify().setInputCols("n").setMaxCategories(2).fit(train()));
