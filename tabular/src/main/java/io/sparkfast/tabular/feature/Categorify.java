@@ -217,7 +217,10 @@ public final class Categorify extends Estimator<CategorifyModel> implements Cate
     return vocab;
   }
 
-  /** Spark's ascending order for a categorical column's values: UTF-8 bytes for strings, numeric, false before true. */
+  /**
+   * Spark's ascending order for a categorical column's values: UTF-8 bytes for strings (the default binary
+   * collation; a column with another collation is ordered the same way), numeric, false before true.
+   */
   private static Comparator<Object> ascending(DataType type) {
     if (type instanceof StringType) {
       return (a, b) -> Arrays.compareUnsigned(((String) a).getBytes(StandardCharsets.UTF_8),
