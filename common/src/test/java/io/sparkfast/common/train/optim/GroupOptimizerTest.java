@@ -95,6 +95,43 @@ class GroupOptimizerTest {
   }
 
   @Test
+  void adamWMatchesFastaiWithScheduledMomentumAndGradientsNearEps() {
+    // gradients of the order of eps, so eps's place in the denominator matters, and a momentum and learning rate that
+    // change every step as one-cycle's do: the debiasing uses each step's momentum, as fastai's does
+    try (NDManager m = NDManager.newBaseManager()) {
+      Block block = linear(m, new float[] {1f, -2f}, 0.5f);
+      GroupOptimizer opt = AdamW.factory().create(ParamGroups.single(block), Set.of(), m);
+      double sqrMom = 0.99;
+      double eps = 1e-5;
+      double wd = 0.01;
+      double[] p = {1, -2};
+      double[] avg = new double[2];
+      double[] sqr = new double[2];
+      for (int step = 1; step <= 5; step++) {
+        double lr = 0.01 * step;
+        double mom = 0.95 - 0.02 * step;
+        double[] g = {1e-5 * step, -3e-6 * (6 - step)};
+        opt.setHyper(GroupOptimizer.LR, lr);
+        opt.setHyper(GroupOptimizer.MOM, mom);
+        grads(block, new float[] {(float) g[0], (float) g[1]}, 0f);
+        opt.step();
+        opt.zeroGrad();
+        double d1 = 1 - Math.pow(mom, step);
+        double d2 = 1 - Math.pow(sqrMom, step);
+        float[] actual = weight(block);
+        for (int i = 0; i < 2; i++) {
+          p[i] *= 1 - lr * wd;
+          avg[i] = mom * avg[i] + (1 - mom) * (float) g[i];
+          sqr[i] = sqrMom * sqr[i] + (1 - sqrMom) * (float) g[i] * (float) g[i];
+          p[i] -= lr / d1 * avg[i] / (Math.sqrt(sqr[i] / d2) + eps);
+          assertEquals(p[i], actual[i], 1e-6, "weight[" + i + "] after step " + step);
+        }
+      }
+      opt.close();
+    }
+  }
+
+  @Test
   void adamWFirstStepIsSignTimesLr() {
     // With zero state, step 1 moves each weight by about lr * sign(g) (plus weight decay).
     try (NDManager m = NDManager.newBaseManager()) {
