@@ -47,6 +47,19 @@ class GroupOptimizerTest {
     return block.getParameters().get("bias").getArray().toFloatArray()[0];
   }
 
+  /**
+   * One step of fastai's {@code Adam(decouple_wd=True)} on one value in double precision, the reference the tests
+   * check against: updates {@code avg[i]} and {@code sqr[i]} and returns the new value of {@code p}.
+   */
+  private static double fastaiAdamW(double p, double g, double[] avg, double[] sqr, int i, int step, double lr,
+      double mom, double sqrMom, double eps, double wd) {
+    double d1 = 1 - Math.pow(mom, step);
+    double d2 = 1 - Math.pow(sqrMom, step);
+    avg[i] = mom * avg[i] + (1 - mom) * g;
+    sqr[i] = sqrMom * sqr[i] + (1 - sqrMom) * g * g;
+    return p * (1 - lr * wd) - lr / d1 * avg[i] / (Math.sqrt(sqr[i] / d2) + eps);
+  }
+
   @Test
   void adamWTwoStepsMatchFastai() {
     try (NDManager m = NDManager.newBaseManager()) {
@@ -66,24 +79,17 @@ class GroupOptimizerTest {
       double[] gb = {0.3, 0.6};
       double[] avg = new double[2];
       double[] sqr = new double[2];
-      double avgB = 0;
-      double sqrB = 0;
+      double[] avgB = new double[1];
+      double[] sqrB = new double[1];
       for (int step = 1; step <= 2; step++) {
         grads(block, new float[] {(float) g[step - 1][0], (float) g[step - 1][1]}, (float) gb[step - 1]);
         opt.step();
         opt.zeroGrad();
-        double d1 = (1 - mom) * (1 - Math.pow(mom, step)) / (1 - mom);
-        double d2 = (1 - sqrMom) * (1 - Math.pow(sqrMom, step)) / (1 - sqrMom);
         for (int i = 0; i < 2; i++) {
-          p[i] *= 1 - lr * wd;
-          avg[i] = mom * avg[i] + (1 - mom) * g[step - 1][i];
-          sqr[i] = sqrMom * sqr[i] + (1 - sqrMom) * g[step - 1][i] * g[step - 1][i];
-          p[i] -= lr / d1 * avg[i] / (Math.sqrt(sqr[i] / d2) + eps);
+          p[i] = fastaiAdamW(p[i], g[step - 1][i], avg, sqr, i, step, lr, mom, sqrMom, eps, wd);
         }
         // bias: no weight decay
-        avgB = mom * avgB + (1 - mom) * gb[step - 1];
-        sqrB = sqrMom * sqrB + (1 - sqrMom) * gb[step - 1] * gb[step - 1];
-        pb -= lr / d1 * avgB / (Math.sqrt(sqrB / d2) + eps);
+        pb = fastaiAdamW(pb, gb[step - 1], avgB, sqrB, 0, step, lr, mom, sqrMom, eps, 0);
         float[] actual = weight(block);
         assertEquals(p[0], actual[0], 1e-6, "weight[0] after step " + step);
         assertEquals(p[1], actual[1], 1e-6, "weight[1] after step " + step);
@@ -116,14 +122,9 @@ class GroupOptimizerTest {
         grads(block, new float[] {(float) g[0], (float) g[1]}, 0f);
         opt.step();
         opt.zeroGrad();
-        double d1 = 1 - Math.pow(mom, step);
-        double d2 = 1 - Math.pow(sqrMom, step);
         float[] actual = weight(block);
         for (int i = 0; i < 2; i++) {
-          p[i] *= 1 - lr * wd;
-          avg[i] = mom * avg[i] + (1 - mom) * (float) g[i];
-          sqr[i] = sqrMom * sqr[i] + (1 - sqrMom) * (float) g[i] * (float) g[i];
-          p[i] -= lr / d1 * avg[i] / (Math.sqrt(sqr[i] / d2) + eps);
+          p[i] = fastaiAdamW(p[i], (float) g[i], avg, sqr, i, step, lr, mom, sqrMom, eps, wd);
           assertEquals(p[i], actual[i], 1e-6, "weight[" + i + "] after step " + step);
         }
       }
