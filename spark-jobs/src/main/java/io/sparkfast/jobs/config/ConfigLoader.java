@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueFactory;
 import io.sparkfast.jobs.SparkfastException;
 import java.io.File;
 import java.util.List;
@@ -26,7 +27,7 @@ public final class ConfigLoader {
    * @param referenceResource classpath resource with every valid key and its default
    * @param defaultResource classpath resource used when {@code confFile} is null (the embedded default), or null
    * @param confFile the user's {@code --conf} file, or null
-   * @param overrides {@code key=value} strings from {@code --set}, values parsed as HOCON
+   * @param overrides {@code key=value} strings from {@code --set}, values parsed as HOCON (see {@link #override})
    */
   public static Config load(String referenceResource, String defaultResource, File confFile, List<String> overrides) {
     ConfigParseOptions strict = ConfigParseOptions.defaults().setAllowMissing(false);
@@ -52,18 +53,38 @@ public final class ConfigLoader {
       if (eq <= 0) {
         throw SparkfastException.config("--set expects key=value but got '" + o + "'");
       }
-      try {
-        Config one = ConfigFactory.parseString(o.substring(0, eq).trim() + " = " + o.substring(eq + 1));
-        user = one.withFallback(user);
-      } catch (ConfigException e) {
-        throw SparkfastException.config("cannot parse --set " + o + ": " + e.getMessage());
-      }
+      user = override(o.substring(0, eq).trim(), o.substring(eq + 1).trim()).withFallback(user);
     }
     requireKnownKeys(user, reference);
     try {
       return user.withFallback(reference).resolve();
     } catch (ConfigException e) {
       throw SparkfastException.config(e.getMessage());
+    }
+  }
+
+  /**
+   * One {@code --set key=value}. The value is HOCON ({@code 1e-2}, {@code true}, {@code null}, {@code "quoted"},
+   * {@code [a, b]}), except that an unquoted value which HOCON would reject or cut short is taken verbatim as a
+   * string, as a user typing a path or URL means it: {@code hdfs:///data/x.json} ({@code //} starts a HOCON
+   * comment), {@code *.png}, {@code /tmp/run#2} ({@code #} too). Quoted strings, arrays and objects must parse.
+   */
+  static Config override(String key, String value) {
+    boolean structured = value.startsWith("\"") || value.startsWith("[") || value.startsWith("{");
+    boolean wouldCutShort = value.contains("//") || value.contains("#");
+    try {
+      if (structured || !wouldCutShort) {
+        try {
+          return ConfigFactory.parseString(key + " = " + value);
+        } catch (ConfigException e) {
+          if (structured) {
+            throw e;
+          }
+        }
+      }
+      return ConfigValueFactory.fromAnyRef(value).atPath(key);
+    } catch (ConfigException e) {
+      throw SparkfastException.config("cannot parse --set " + key + "=" + value + ": " + e.getMessage());
     }
   }
 
