@@ -40,7 +40,8 @@ public abstract class JobCommand implements Callable<Integer> {
   @Option(names = "--conf", paramLabel = "FILE", description = "Job configuration (HOCON); see conf/.")
   File conf;
 
-  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a config key (repeatable); the value is HOCON (an unquoted path or URL is kept verbatim).")
+  @Option(names = "--set", paramLabel = "KEY=VALUE",
+      description = "Override a config key (repeatable); the value is HOCON (an unquoted path or URL is kept verbatim).")
   List<String> overrides = new ArrayList<>();
 
   @Option(names = "--out", paramLabel = "DIR", required = true,
