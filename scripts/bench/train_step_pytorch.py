@@ -1,25 +1,11 @@
 """PyTorch eager side of scripts/bench/train_step_vs_pytorch: the same network as sparkfast's (torchvision's
-ResNet-18/34 layout, written out here so only Debian's python3-torch is needed, + fastai's head), AdamW,
+ResNet-18/34 layout, written out in torch_nets.py so only Debian's python3-torch is needed, + fastai's head), AdamW,
 cross-entropy, random images; prints ms per training step as JSON."""
 import json, sys, time
 import torch
 import torch.nn as nn
 
-
-class BasicBlock(nn.Module):
-    def __init__(self, cin, cout, stride):
-        super().__init__()
-        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(cout)
-        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
-        self.bn2 = nn.BatchNorm2d(cout)
-        self.down = None if stride == 1 and cin == cout else nn.Sequential(
-            nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
-
-    def forward(self, x):
-        out = torch.relu(self.bn1(self.conv1(x)))
-        out = self.bn2(self.conv2(out))
-        return torch.relu(out + (x if self.down is None else self.down(x)))
+from torch_nets import BasicBlock, fastai_head
 
 
 def resnet_body(units):
@@ -39,13 +25,7 @@ torch.manual_seed(1)
 body = resnet_body({"resnet18": (2, 2, 2, 2), "resnet34": (3, 4, 6, 3)}[arch])
 nf = 512
 
-class ConcatPool(nn.Module):
-    def forward(self, x):
-        return torch.cat([nn.functional.adaptive_max_pool2d(x, 1), nn.functional.adaptive_avg_pool2d(x, 1)], 1)
-
-head = nn.Sequential(ConcatPool(), nn.Flatten(), nn.BatchNorm1d(2 * nf), nn.Dropout(0.25),
-                     nn.Linear(2 * nf, 512, bias=False), nn.ReLU(inplace=True), nn.BatchNorm1d(512), nn.Dropout(0.5),
-                     nn.Linear(512, 10, bias=False))
+head = fastai_head(nf, 10)
 model = nn.Sequential(body, head).train()
 opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.01)
 loss_fn = nn.CrossEntropyLoss()

@@ -25,6 +25,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from PIL import Image
 
+from torch_nets import BasicBlock, fastai_head
+
 
 # ---------------------------------------------------------------- data
 def read_idx(path):
@@ -75,22 +77,6 @@ def augment(x, gen, flip, max_rotate=10.0, max_zoom=1.1, max_lighting=0.2, p_aff
 
 
 # ---------------------------------------------------------------- model
-class BasicBlock(nn.Module):
-    def __init__(self, cin, cout, stride):
-        super().__init__()
-        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(cout)
-        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
-        self.bn2 = nn.BatchNorm2d(cout)
-        self.down = None if stride == 1 and cin == cout else nn.Sequential(
-            nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
-
-    def forward(self, x):
-        out = torch.relu(self.bn1(self.conv1(x)))
-        out = self.bn2(self.conv2(out))
-        return torch.relu(out + (x if self.down is None else self.down(x)))
-
-
 def resnet_tiny():
     layers = [nn.Conv2d(1, 16, 3, 1, 1, bias=False), nn.BatchNorm2d(16), nn.ReLU(inplace=True)]
     cin = 16
@@ -102,21 +88,6 @@ def resnet_tiny():
         if isinstance(m, nn.Conv2d):
             nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
     return body
-
-
-class ConcatPool(nn.Module):
-    def forward(self, x):
-        return torch.cat([F.adaptive_max_pool2d(x, 1), F.adaptive_avg_pool2d(x, 1)], 1)
-
-
-def head(nf, n_out):
-    h = nn.Sequential(ConcatPool(), nn.Flatten(), nn.BatchNorm1d(2 * nf), nn.Dropout(0.25),
-                      nn.Linear(2 * nf, 512, bias=False), nn.ReLU(inplace=True), nn.BatchNorm1d(512), nn.Dropout(0.5),
-                      nn.Linear(512, n_out, bias=False))
-    for m in h.modules():
-        if isinstance(m, nn.Linear):
-            nn.init.kaiming_normal_(m.weight)
-    return h
 
 
 def groups(model):
@@ -207,7 +178,7 @@ def fine_tune(body_state, data, valid, epochs, base_lr, lr_mult, seed, bs, norm,
     """fastai's fine_tune(epochs, base_lr, freeze_epochs=1, lr_mult, pct_start=0.3, div=5) on a new head."""
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
-    model = nn.Sequential(resnet_tiny(), head(128, 10))
+    model = nn.Sequential(resnet_tiny(), fastai_head(128, 10))
     model[0].load_state_dict(body_state)
     set_frozen(model, True)
     hist = fit_one_cycle(model, data, 1, [base_lr / 10, base_lr / 10, base_lr], 0.99, 25.0, bs, gen, norm, False,
@@ -223,7 +194,7 @@ def scratch(data, valid, epochs, lr, seed, bs, norm, log):
     """fastai's fit_one_cycle(epochs, lr, pct_start=0.25, div=25) from random weights."""
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
-    model = nn.Sequential(resnet_tiny(), head(128, 10))
+    model = nn.Sequential(resnet_tiny(), fastai_head(128, 10))
     return fit_one_cycle(model, data, epochs, [lr] * 3, 0.25, 25.0, bs, gen, norm, False, 0.0, valid, log)
 
 
@@ -264,7 +235,7 @@ def main():
 
     # pretrain: conf/fashion-mnist.conf (one-cycle lr 3e-3, pct 0.25, div 25, batch 128, label smoothing 0.1, flips)
     fnorm = stats(fx)
-    backbone = nn.Sequential(resnet_tiny(), head(128, 10))
+    backbone = nn.Sequential(resnet_tiny(), fastai_head(128, 10))
     if a.backbone and os.path.isfile(a.backbone):
         saved = torch.load(a.backbone)
         backbone.load_state_dict(saved["model"])
