@@ -33,7 +33,9 @@ public final class SparkfastCli implements Runnable {
     cli.setExitCodeExceptionMapper(t -> ExitCodes.BAD_CONFIG);
     cli.setParameterExceptionHandler(
         (ex, a) -> {
-          ex.getCommandLine().getErr().println(ex.getCommandLine().getCommandName() + ": error: " + ex.getMessage());
+          // the same prefix as a job's own errors: "sparkfast tabular: error: ..."
+          ex.getCommandLine().getErr().println(
+              ex.getCommandLine().getCommandSpec().qualifiedName() + ": error: " + ex.getMessage());
           ex.getCommandLine().usage(ex.getCommandLine().getErr());
           return ExitCodes.BAD_CONFIG;
         });

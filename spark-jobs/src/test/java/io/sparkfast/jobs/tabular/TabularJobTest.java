@@ -404,6 +404,13 @@ class TabularJobTest {
     CliRun help = CliRun.of("tabular", "--help");
     assertEquals(ExitCodes.OK, help.exitCode());
     assertTrue(help.out().contains("--conf"), help.out());
-    assertEquals(ExitCodes.BAD_CONFIG, CliRun.of("tabular").exitCode());
+    CliRun noOut = CliRun.of("tabular");
+    assertEquals(ExitCodes.BAD_CONFIG, noOut.exitCode());
+    assertTrue(noOut.err().startsWith("sparkfast tabular: error: Missing required option: '--out=DIR'"), noOut.err());
+    assertTrue(noOut.err().contains("Usage: sparkfast tabular"), noOut.err());
+    CliRun unknown = CliRun.of("tabular", "--out", dir.resolve("never").toString(), "--sett", "a=1");
+    assertEquals(ExitCodes.BAD_CONFIG, unknown.exitCode());
+    assertTrue(unknown.err().startsWith("sparkfast tabular: error: Unknown options: '--sett', 'a=1'"), unknown.err());
+    assertFalse(java.nio.file.Files.exists(dir.resolve("never")));
   }
 }
