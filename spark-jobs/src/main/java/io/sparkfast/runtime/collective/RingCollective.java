@@ -199,36 +199,83 @@ public final class RingCollective implements Collective {
     }
   }
 
+  /** Handshakes running at once; connections beyond it are closed unread. */
+  private static final int MAX_PENDING_HANDSHAKES = 32;
+
+  /**
+   * Accepts connections until one authenticates as rank {@code left}. Each handshake runs on its own thread, so a
+   * connection that opens and then stays silent (or trickles) cannot keep the legitimate neighbour waiting.
+   */
   private static Socket acceptLeft(Server server, int left, byte[] secret, long deadline, List<String> peers)
       throws IOException {
-    while (true) {
-      long remainingMs = (deadline - System.nanoTime()) / 1_000_000;
-      if (remainingMs <= 0) {
-        throw new CollectiveException("rank " + left + " (" + peers.get(left) + ") did not connect in time");
-      }
-      server.socket.setSoTimeout((int) remainingMs);
-      Socket s;
-      try {
-        s = server.socket.accept();
-      } catch (SocketTimeoutException e) {
-        continue;
-      }
-      try {
-        s.setSoTimeout((int) Math.max(1, Math.min(remainingMs, 10_000)));
-        int peerRank = handshakeAccept(s, secret);
-        if (peerRank == left) {
-          return s;
+    java.util.concurrent.CompletableFuture<Socket> winner = new java.util.concurrent.CompletableFuture<>();
+    java.util.Set<Socket> pending = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    ExecutorService handshakes = Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, "sparkfast-ring-handshake");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      while (!winner.isDone()) {
+        if (Thread.currentThread().isInterrupted()) {
+          throw new java.io.InterruptedIOException("interrupted while accepting rank " + left);
         }
-        logger.warn("Ring: rejected connection from {} claiming rank {} (expected rank {})",
-            s.getRemoteSocketAddress(), peerRank, left);
-        s.close();
-      } catch (AuthException e) {
-        logger.warn("Ring: rejected connection from {}: {}", s.getRemoteSocketAddress(), e.getMessage());
-        s.close();
-      } catch (IOException e) {
-        logger.warn("Ring: handshake with {} failed: {}", s.getRemoteSocketAddress(), e.toString());
-        s.close();
+        long remainingMs = (deadline - System.nanoTime()) / 1_000_000;
+        if (remainingMs <= 0) {
+          throw new CollectiveException("rank " + left + " (" + peers.get(left) + ") did not connect in time");
+        }
+        // short accept timeouts, so that a handshake completing on another thread is noticed promptly
+        server.socket.setSoTimeout((int) Math.max(1, Math.min(remainingMs, 100)));
+        Socket s;
+        try {
+          s = server.socket.accept();
+        } catch (SocketTimeoutException e) {
+          continue;
+        }
+        if (pending.size() >= MAX_PENDING_HANDSHAKES) {
+          logger.warn("Ring: rejected connection from {}: {} handshakes already pending",
+              s.getRemoteSocketAddress(), pending.size());
+          s.close();
+          continue;
+        }
+        pending.add(s);
+        handshakes.execute(() -> {
+          try {
+            s.setSoTimeout((int) Math.max(1, Math.min(remainingMs, 10_000)));
+            int peerRank = handshakeAccept(s, secret);
+            if (peerRank == left) {
+              if (winner.complete(s)) {
+                return;
+              }
+            } else {
+              logger.warn("Ring: rejected connection from {} claiming rank {} (expected rank {})",
+                  s.getRemoteSocketAddress(), peerRank, left);
+            }
+          } catch (AuthException e) {
+            logger.warn("Ring: rejected connection from {}: {}", s.getRemoteSocketAddress(), e.getMessage());
+          } catch (IOException | RuntimeException e) {
+            logger.warn("Ring: handshake with {} failed: {}", s.getRemoteSocketAddress(), e.toString());
+          }
+          closeQuietly(s);
+          pending.remove(s);
+        });
       }
+      Socket s = winner.join();
+      pending.remove(s);
+      return s;
+    } finally {
+      handshakes.shutdownNow();
+      for (Socket s : pending) {
+        closeQuietly(s);
+      }
+    }
+  }
+
+  private static void closeQuietly(Socket s) {
+    try {
+      s.close();
+    } catch (IOException e) {
+      logger.debug("closing socket", e);
     }
   }
 
