@@ -12,8 +12,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Checkpoint files on shared storage (any Hadoop file system: the local file system in tests, HDFS or S3A on
- * clusters). {@link #put} uploads under a temporary name and renames, so readers see the previous complete
- * checkpoint or the new one, never half of one.
+ * clusters). {@link #put} uploads under a temporary name and renames, keeping the previous checkpoint under a
+ * backup name until the new one is in place, so readers see the previous complete checkpoint or the new one, never
+ * half of one and never none.
  */
 public final class CheckpointStore implements Serializable {
 
@@ -53,30 +54,64 @@ public final class CheckpointStore implements Serializable {
     }
   }
 
-  /** Uploads {@code local} as {@code name}, atomically replacing the previous one. */
+  /**
+   * Uploads {@code local} as {@code name}, replacing the previous one so that a reader, or a writer that dies at
+   * any point, always leaves a complete checkpoint: the upload goes to a temporary name; the previous checkpoint is
+   * renamed to a backup name (which {@link #get} falls back to), the upload renamed into place, and only then the
+   * backup deleted. (Hadoop's rename does not replace an existing file on HDFS, hence no rename-over.)
+   */
   public void put(java.nio.file.Path local, String name) {
+    Path tmp = null;
+    FileSystem fs = null;
     try {
-      FileSystem fs = fs();
+      fs = fs();
       Path target = new Path(dir, name);
-      Path tmp = new Path(dir, "." + name + ".tmp-" + java.util.UUID.randomUUID());
+      Path backup = backup(name);
+      tmp = new Path(dir, "." + name + ".tmp-" + java.util.UUID.randomUUID());
       fs.copyFromLocalFile(false, true, new Path(local.toUri()), tmp);
-      fs.delete(target, false);
+      if (fs.exists(target)) {
+        fs.delete(backup, false); // from an earlier put that died after its rename; the target is complete
+        if (!fs.rename(target, backup)) {
+          throw new IOException("cannot rename " + target + " to " + backup);
+        }
+      } // else a backup left by a put that died between its renames is the latest complete checkpoint: keep it
       if (!fs.rename(tmp, target)) {
         throw new IOException("cannot rename " + tmp + " to " + target);
       }
+      tmp = null;
+      fs.delete(backup, false);
       logger.info("Checkpoint {} stored in {}", name, dir);
     } catch (IOException e) {
+      if (tmp != null && fs != null) {
+        try {
+          fs.delete(tmp, false);
+        } catch (IOException | RuntimeException ignored) {
+          logger.debug("cannot delete {}", tmp, ignored);
+        }
+      }
       throw new UncheckedIOException("cannot store checkpoint " + name + " in " + dir + ": " + e.getMessage(), e);
     }
   }
 
-  /** Downloads {@code name} to {@code local} when it exists; returns whether it did. */
+  private Path backup(String name) {
+    return new Path(dir, "." + name + ".previous");
+  }
+
+  /**
+   * Downloads {@code name} to {@code local} when it exists (or, when a writer died while replacing it, the
+   * complete previous version); returns whether it did.
+   */
   public boolean get(String name, java.nio.file.Path local) {
     try {
       FileSystem fs = fs();
       Path src = new Path(dir, name);
       if (!fs.exists(src)) {
-        return false;
+        src = backup(name);
+        if (!fs.exists(src)) {
+          return false;
+        }
+        logger.warn("Checkpoint {} in {} was being replaced when its writer stopped; using the previous one", name,
+            dir);
       }
       Files.createDirectories(local.toAbsolutePath().getParent());
       fs.copyToLocalFile(false, src, new Path(local.toUri()), true);
@@ -89,7 +124,8 @@ public final class CheckpointStore implements Serializable {
   /** Whether {@code name} exists. */
   public boolean exists(String name) {
     try {
-      return fs().exists(new Path(dir, name));
+      FileSystem fs = fs();
+      return fs.exists(new Path(dir, name)) || fs.exists(backup(name));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
