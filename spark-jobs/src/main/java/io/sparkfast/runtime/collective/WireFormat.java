@@ -25,7 +25,9 @@ public enum WireFormat {
   static short toBf16(float f) {
     int bits = Float.floatToRawIntBits(f);
     if ((bits & 0x7f800000) == 0x7f800000) {
-      return (short) (bits >>> 16); // inf / nan unchanged
+      // inf unchanged; a NaN keeps its sign and gets the quiet bit, so that a payload only in the low half does not
+      // truncate to an all-zero mantissa, which is infinity
+      return (short) ((bits & 0x007fffff) == 0 ? bits >>> 16 : (bits >>> 16) | 0x0040);
     }
     int rounding = 0x7fff + ((bits >>> 16) & 1);
     return (short) ((bits + rounding) >>> 16);
