@@ -420,14 +420,17 @@ public final class FinetuneJob {
       return bos.toByteArray();
     }
 
-    private static void upload(Path local, String outDir, String... names) throws IOException {
+    static void upload(Path local, String outDir, String... names) throws IOException {
       org.apache.hadoop.fs.Path target = new org.apache.hadoop.fs.Path(outDir);
       FileSystem fs = target.getFileSystem(new Configuration());
       for (String name : names) {
         Path p = local.resolve(name);
         if (Files.exists(p)) {
-          fs.copyFromLocalFile(false, true, new org.apache.hadoop.fs.Path(p.toUri()),
-              new org.apache.hadoop.fs.Path(target, name));
+          // a re-run stage uploads again: replace the earlier upload (copying a folder onto an existing folder
+          // would nest it inside, as model/model)
+          org.apache.hadoop.fs.Path dst = new org.apache.hadoop.fs.Path(target, name);
+          fs.delete(dst, true);
+          fs.copyFromLocalFile(false, true, new org.apache.hadoop.fs.Path(p.toUri()), dst);
         }
       }
     }
