@@ -130,7 +130,8 @@ public final class FinetuneJob {
     sc.setJobDescription("sparkfast finetune: " + n + " replicas");
     long tTrain = System.nanoTime();
     List<Map<String, Object>> results = DataParallel.run(sc, shards, settings,
-        new ReplicaRun(spec, store, outDir, faults, VisionConfig.str(config, "distributed.cache"), batchNorm));
+        new ReplicaRun(spec, store, outDir, faults, VisionConfig.str(config, "distributed.cache"), batchNorm,
+            Duration.ofMillis(config.getDuration("distributed.presize_timeout", TimeUnit.MILLISECONDS))));
     double trainSeconds = (System.nanoTime() - tTrain) / 1e9;
     FileSystem fs = store.dir().startsWith("/") ? FileSystem.getLocal(new Configuration())
         : new org.apache.hadoop.fs.Path(store.dir()).getFileSystem(spark.sparkContext().hadoopConfiguration());
@@ -285,16 +286,21 @@ public final class FinetuneJob {
     private final Faults faults;
     private final String cacheDir;
     private final AllReduceGradientSync.BatchNormStats batchNorm;
+    private final Duration presizeTimeout;
 
-    /** {@code cacheDir}: the presize cache folder on every executor, or null for Spark's local directory. */
+    /**
+     * {@code cacheDir}: the presize cache folder on every executor, or null for Spark's local directory;
+     * {@code presizeTimeout}: how long replicas wait for the slowest to presize its shard.
+     */
     ReplicaRun(VisionSpec spec, CheckpointStore store, String outDir, Faults faults, String cacheDir,
-        AllReduceGradientSync.BatchNormStats batchNorm) {
+        AllReduceGradientSync.BatchNormStats batchNorm, Duration presizeTimeout) {
       this.spec = spec;
       this.store = store;
       this.outDir = outDir;
       this.faults = faults;
       this.cacheDir = cacheDir;
       this.batchNorm = batchNorm;
+      this.presizeTimeout = presizeTimeout;
     }
 
     @Override
@@ -327,7 +333,10 @@ public final class FinetuneJob {
       for (String name : VisionTraining.CHECKPOINTS) {
         resume |= store.get(name, ckptLocal.resolve(name));
       }
-      c.barrier(); // every replica has read the same checkpoints before rank 0 can write new ones
+      // every replica has presized its shard and read the same checkpoints before rank 0 can write new ones; on a
+      // retry a replica on a fresh executor presizes its whole shard while the others find theirs cached, so this
+      // wait gets its own deadline rather than op_timeout
+      c.barrier(presizeTimeout);
       Device device = replica.device().startsWith("gpu:")
           ? Device.gpu(Integer.parseInt(replica.device().substring(4))) : Device.cpu();
       Map<String, Object> result = new LinkedHashMap<>();

@@ -28,6 +28,13 @@ public interface Collective extends AutoCloseable {
   /** Returns when every replica has called it. */
   void barrier();
 
+  /**
+   * Returns when every replica has called it, waiting up to {@code timeout} for the slowest instead of the
+   * operation timeout: the sync point after long local work whose length differs between replicas (presizing a
+   * shard on a fresh executor while the others find theirs cached). A peer whose connection closes fails it at once.
+   */
+  void barrier(java.time.Duration timeout);
+
   /** Bytes this replica sent so far. */
   long bytesSent();
 

@@ -59,6 +59,8 @@ public final class RingCollective implements Collective {
   private final WireFormat wire;
   private final int bucketFloats;
   private final long opTimeoutNanos;
+  /** The receive deadline now: {@link #opTimeoutNanos}, or a {@link #barrier(Duration)}'s own. */
+  private long readTimeoutNanos;
   private final Server server;
   private final Socket toRight;
   private final Socket fromLeft;
@@ -117,13 +119,14 @@ public final class RingCollective implements Collective {
     this.wire = wire;
     this.bucketFloats = bucketFloats;
     this.opTimeoutNanos = opTimeout.toNanos();
+    this.readTimeoutNanos = opTimeoutNanos;
     this.server = server;
     this.toRight = toRight;
     this.fromLeft = fromLeft;
     if (toRight != null) {
       toRight.setTcpNoDelay(true);
       fromLeft.setTcpNoDelay(true);
-      fromLeft.setSoTimeout((int) Math.max(1, opTimeout.toMillis()));
+      fromLeft.setSoTimeout(soTimeout(opTimeout));
       this.out = new DataOutputStream(new BufferedOutputStream(toRight.getOutputStream(), 1 << 16));
       this.in = new DataInputStream(new BufferedInputStream(fromLeft.getInputStream(), 1 << 16));
       this.sender = Executors.newSingleThreadExecutor(r -> {
@@ -506,7 +509,7 @@ public final class RingCollective implements Collective {
   private CollectiveException readFailure(IOException e) {
     int left = Math.floorMod(rank - 1, size);
     String why = e instanceof SocketTimeoutException
-        ? "sent nothing for " + Duration.ofNanos(opTimeoutNanos) + " (stalled or dead)"
+        ? "sent nothing for " + Duration.ofNanos(readTimeoutNanos) + " (stalled or dead)"
         : e instanceof EOFException ? "closed the connection" : e.toString();
     close();
     return new CollectiveException("rank " + rank + ": left neighbour rank " + left + " (" + peers.get(left) + ") "
@@ -599,6 +602,36 @@ public final class RingCollective implements Collective {
   @Override
   public void barrier() {
     allReduceSum(new double[] {1});
+  }
+
+  @Override
+  public void barrier(Duration timeout) {
+    if (size == 1) {
+      return;
+    }
+    setReadTimeout(timeout.toNanos());
+    try {
+      allReduceSum(new double[] {1});
+    } finally {
+      if (!closed) {
+        setReadTimeout(opTimeoutNanos);
+      }
+    }
+  }
+
+  private void setReadTimeout(long nanos) {
+    try {
+      fromLeft.setSoTimeout(soTimeout(Duration.ofNanos(nanos)));
+      readTimeoutNanos = nanos;
+    } catch (java.net.SocketException e) {
+      close();
+      throw new CollectiveException("rank " + rank + ": cannot set the receive timeout: " + e.getMessage(), e);
+    }
+  }
+
+  /** A socket timeout in milliseconds for {@code d}: at least 1 (0 would wait forever), at most Integer.MAX_VALUE. */
+  private static int soTimeout(Duration d) {
+    return (int) Math.max(1, Math.min(Integer.MAX_VALUE, d.toMillis()));
   }
 
   @Override

@@ -155,6 +155,65 @@ class RingCollectiveTest {
   }
 
   @Test
+  void aBarrierWithItsOwnDeadlineOutwaitsTheOpTimeoutThenOpsUseItAgain() throws Exception {
+    // op timeout 1 s; rank 2 works 3 s before the barrier (presizing a shard), which waits up to 20 s
+    List<Object> res = ring(3, WireFormat.FP32, Duration.ofSeconds(1), (rank, c) -> {
+      if (rank == 2) {
+        sleep(3000);
+      }
+      c.barrier(Duration.ofSeconds(20));
+      float[] x = {rank};
+      c.allReduceMean(x);
+      if (rank == 2) {
+        sleep(4000); // now stalls past the 1 s op timeout: the others must fail again, not wait 20 s
+      }
+      long s = System.nanoTime();
+      try {
+        c.allReduceMean(new float[10]);
+        return rank == 2 ? x[0] : "no failure";
+      } catch (CollectiveException e) {
+        return new Object[] {x[0], (System.nanoTime() - s) / 1_000_000, e.getMessage()};
+      }
+    });
+    for (int r = 0; r < 2; r++) {
+      Object o = res.get(r);
+      assertInstanceOf(Object[].class, o, "rank " + r + " must fail after the barrier, got " + o);
+      Object[] got = (Object[]) o;
+      assertEquals(1.0f, (float) got[0], 1e-6f, "the barrier passed and the ring still averaged");
+      assertTrue((long) got[1] < 1000 + 2000, "rank " + r + " failed after " + got[1] + " ms; op timeout 1 s");
+      assertTrue(((String) got[2]).contains("PT1S"), (String) got[2]);
+    }
+  }
+
+  @Test
+  void aBarrierStillFailsAtItsOwnDeadline() throws Exception {
+    List<Object> res = ring(2, WireFormat.FP32, Duration.ofSeconds(30), (rank, c) -> {
+      if (rank == 1) {
+        sleep(5000);
+        return null;
+      }
+      long s = System.nanoTime();
+      try {
+        c.barrier(Duration.ofSeconds(2));
+        return "no failure";
+      } catch (CollectiveException e) {
+        return new Object[] {(System.nanoTime() - s) / 1_000_000, e.getMessage()};
+      }
+    });
+    Object[] got = (Object[]) res.get(0);
+    assertTrue((long) got[0] >= 1900 && (long) got[0] < 4000, "failed after " + got[0] + " ms; deadline 2 s");
+    assertTrue(((String) got[1]).contains("sent nothing for PT2S"), (String) got[1]);
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Test
   void aDeadPeerFailsTheOthersPromptly() throws Exception {
     List<Object> res = ring(3, WireFormat.FP32, Duration.ofSeconds(30), (rank, c) -> {
       if (rank == 1) {
