@@ -175,11 +175,18 @@ public final class RingCollective implements Collective {
       });
       try {
         Future<Socket> accepted = acceptor.submit(() -> acceptLeft(server, left, secret, deadline, peers));
-        Socket toRight = connectRight(peers.get(right), right, rank, secret, deadline);
+        Socket toRight;
+        try {
+          toRight = connectRight(peers.get(right), right, rank, secret, deadline);
+        } catch (IOException | RuntimeException e) {
+          closeAccepted(accepted);
+          throw e;
+        }
         Socket fromLeft;
         try {
           fromLeft = accepted.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
+          closeAccepted(accepted);
           toRight.close();
           throw new CollectiveException("rank " + rank + ": left neighbour rank " + left + " (" + peers.get(left)
               + ") did not connect within " + connectTimeout);
@@ -199,6 +206,19 @@ public final class RingCollective implements Collective {
       throw new CollectiveException("interrupted while connecting the ring", e);
     } catch (IOException e) {
       throw new CollectiveException("rank " + rank + ": cannot set up the ring: " + e.getMessage(), e);
+    }
+  }
+
+  /** Stops accepting the left neighbour and closes its socket if it had already connected. */
+  private static void closeAccepted(Future<Socket> accepted) {
+    if (!accepted.cancel(true)) {
+      try {
+        closeQuietly(accepted.get(0, TimeUnit.NANOSECONDS));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (ExecutionException | TimeoutException | java.util.concurrent.CancellationException e) {
+        logger.debug("no left neighbour socket to close", e);
+      }
     }
   }
 
