@@ -329,14 +329,17 @@ public final class FinetuneJob {
       double presizeSeconds = (System.nanoTime() - tPresize) / 1e9;
       Path local = Files.createTempDirectory("sparkfast-replica-" + rank + "-");
       Path ckptLocal = Files.createDirectories(local.resolve("checkpoints"));
+      // every replica has presized its shard before any reads the checkpoints; on a retry a replica on a fresh
+      // executor presizes its whole shard while the others find theirs cached, so this wait gets its own deadline
+      // rather than op_timeout
+      c.barrier(presizeTimeout);
       boolean resume = false;
       for (String name : VisionTraining.CHECKPOINTS) {
         resume |= store.get(name, ckptLocal.resolve(name));
       }
-      // every replica has presized its shard and read the same checkpoints before rank 0 can write new ones; on a
-      // retry a replica on a fresh executor presizes its whole shard while the others find theirs cached, so this
-      // wait gets its own deadline rather than op_timeout
-      c.barrier(presizeTimeout);
+      // ... and every replica read the same checkpoints (a task left over from a failed attempt could still be
+      // replacing one) before rank 0 can write new ones
+      c.requireSame(fingerprint(ckptLocal), "the checkpoints read from " + store.dir());
       Device device = replica.device().startsWith("gpu:")
           ? Device.gpu(Integer.parseInt(replica.device().substring(4))) : Device.cpu();
       Map<String, Object> result = new LinkedHashMap<>();
@@ -427,6 +430,22 @@ public final class FinetuneJob {
       ByteArrayOutputStream bos = new ByteArrayOutputStream();
       ImageIO.write(small, "png", bos);
       return bos.toByteArray();
+    }
+
+    /** CRC-32 of the checkpoint files present under {@code dir} (names and bytes), with their total size. */
+    static long fingerprint(Path dir) throws IOException {
+      java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+      long bytes = 0;
+      for (String name : VisionTraining.CHECKPOINTS) {
+        Path f = dir.resolve(name);
+        if (Files.exists(f)) {
+          crc.update(name.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+          try (java.io.InputStream in = new java.util.zip.CheckedInputStream(Files.newInputStream(f), crc)) {
+            bytes += in.transferTo(java.io.OutputStream.nullOutputStream());
+          }
+        }
+      }
+      return (bytes << 32) ^ crc.getValue();
     }
 
     static void upload(Path local, String outDir, String... names) throws IOException {

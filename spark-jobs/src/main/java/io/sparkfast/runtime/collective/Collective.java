@@ -35,6 +35,32 @@ public interface Collective extends AutoCloseable {
    */
   void barrier(java.time.Duration timeout);
 
+  /**
+   * Returns when every replica has called it with the same {@code value}, and fails on every replica otherwise:
+   * the check after each replica read shared state on its own (checkpoints), so that replicas never train on from
+   * different states. The value travels as 16-bit parts with their squares; all parts agree exactly when
+   * {@code size * sum(x^2) == sum(x)^2} for each.
+   *
+   * @throws CollectiveException naming {@code what} when the replicas disagree
+   */
+  default void requireSame(long value, String what) {
+    double[] v = new double[8];
+    for (int i = 0; i < 4; i++) {
+      long part = (value >>> (16 * i)) & 0xffff;
+      v[2 * i] = part;
+      v[2 * i + 1] = (double) (part * part);
+    }
+    allReduceSum(v);
+    for (int i = 0; i < 4; i++) {
+      long sum = (long) v[2 * i];
+      long sumSq = (long) v[2 * i + 1];
+      if ((long) size() * sumSq != sum * sum) {
+        throw new CollectiveException("rank " + rank() + ": the replicas disagree on " + what + " (this replica has "
+            + Long.toHexString(value) + ")");
+      }
+    }
+  }
+
   /** Bytes this replica sent so far. */
   long bytesSent();
 

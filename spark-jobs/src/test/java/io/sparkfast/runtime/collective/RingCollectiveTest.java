@@ -205,6 +205,32 @@ class RingCollectiveTest {
     assertTrue(((String) got[1]).contains("sent nothing for PT2S"), (String) got[1]);
   }
 
+  @Test
+  void requireSamePassesWhenAllAgreeAndFailsEveryReplicaOtherwise() throws Exception {
+    long value = 0x1234_5678_9abc_def0L;
+    List<Object> same = ring(3, WireFormat.BF16, Duration.ofSeconds(10), (rank, c) -> {
+      c.requireSame(value, "the checkpoint");
+      return "ok";
+    });
+    assertEquals(List.of("ok", "ok", "ok"), same);
+    // differences in any 16-bit part, including ones whose sums agree (1 + 3 == 2 + 2 in the low part)
+    long[][] cases = {{value, value, value + 1}, {1, 3, 2, 2}, {0, 1L << 63, 0}};
+    for (long[] values : cases) {
+      List<Object> res = ring(values.length, WireFormat.FP32, Duration.ofSeconds(10), (rank, c) -> {
+        try {
+          c.requireSame(values[rank], "the checkpoint");
+          return "passed";
+        } catch (CollectiveException e) {
+          return e.getMessage();
+        }
+      });
+      for (Object o : res) {
+        assertTrue(String.valueOf(o).contains("disagree on the checkpoint"),
+            java.util.Arrays.toString(values) + ": " + o);
+      }
+    }
+  }
+
   private static void sleep(long ms) {
     try {
       Thread.sleep(ms);
