@@ -145,7 +145,8 @@ public final class DataParallel {
       logger.info("Replica {}/{} (stage attempt {}) on {} device {}", rank, n, ctx.stageAttemptNumber(), host, device);
       try (RingCollective.Server server = RingCollective.Server.bind(host)) {
         List<String> peers = Arrays.asList(ctx.allGather(server.address()));
-        try (Collective c = RingCollective.connect(server, peers, rank, secret, settings.connectTimeout(),
+        byte[] ringSecret = attemptSecret(secret, ctx.stageAttemptNumber());
+        try (Collective c = RingCollective.connect(server, peers, rank, ringSecret, settings.connectTimeout(),
             settings.opTimeout(), settings.wire(), settings.bucketFloats())) {
           T result = fn.run(shard, new Replica(rank, n, ctx.stageAttemptNumber(), c, device));
           List<Object[]> one = new ArrayList<>();
@@ -158,6 +159,21 @@ public final class DataParallel {
       } catch (Exception e) {
         logger.error("Replica {}/{} failed", rank, n, e);
         throw new RuntimeException("replica " + rank + " failed: " + e.getMessage(), e);
+      }
+    }
+
+    /**
+     * The ring's secret for one stage attempt: SHA-256 of the run's secret and the attempt number, so that a task
+     * left over from a failed attempt (still retrying its connect) can never join the next attempt's ring.
+     */
+    static byte[] attemptSecret(byte[] secret, int stageAttempt) {
+      try {
+        java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+        sha.update(secret);
+        sha.update(java.nio.ByteBuffer.allocate(4).putInt(stageAttempt).array());
+        return sha.digest();
+      } catch (java.security.NoSuchAlgorithmException e) {
+        throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
       }
     }
 

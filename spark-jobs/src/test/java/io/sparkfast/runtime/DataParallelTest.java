@@ -1,6 +1,8 @@
 package io.sparkfast.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -72,6 +74,16 @@ public class DataParallelTest {
     assertTrue(localDiff > 0.1, "local: the replicas' running statistics differ (" + localDiff + ")");
     assertTrue(fromMean < 1e-4, "averaged statistics = mean of the local ones (max relative difference "
         + fromMean + ")");
+  }
+
+  @Test
+  void eachStageAttemptHasItsOwnRingSecret() {
+    byte[] run = "per-run secret".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] a0 = DataParallel.ReplicaTask.attemptSecret(run, 0);
+    assertEquals(32, a0.length);
+    assertArrayEquals(a0, DataParallel.ReplicaTask.attemptSecret(run.clone(), 0));
+    assertFalse(java.util.Arrays.equals(a0, DataParallel.ReplicaTask.attemptSecret(run, 1)));
+    assertFalse(java.util.Arrays.equals(a0, DataParallel.ReplicaTask.attemptSecret("other".getBytes(), 0)));
   }
 
   @Test
