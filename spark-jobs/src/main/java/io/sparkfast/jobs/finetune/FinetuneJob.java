@@ -85,7 +85,7 @@ public final class FinetuneJob {
       List<String> allValid, int[] allValidLabels) implements Serializable {}
 
   /** Test hooks: make one replica stall (sleep) or die on the first stage attempt. */
-  record Faults(int stallRank, long stallSeconds, int failRank) implements Serializable {}
+  record Faults(int stallRank, long stallSeconds, int failRank, long slowCheckpointSeconds) implements Serializable {}
 
   /** Runs the job and returns its metrics. */
   public Map<String, Object> run(OutputCommitter out) throws Exception {
@@ -124,14 +124,16 @@ public final class FinetuneJob {
         config.getInt("distributed.bucket_floats"),
         Duration.ofMillis(config.getDuration("distributed.slot_wait", TimeUnit.MILLISECONDS)));
     Faults faults = new Faults(config.getInt("distributed.debug.stall_rank"),
-        config.getLong("distributed.debug.stall_seconds"), config.getInt("distributed.debug.fail_rank"));
+        config.getLong("distributed.debug.stall_seconds"), config.getInt("distributed.debug.fail_rank"),
+        config.getLong("distributed.debug.slow_checkpoint_seconds"));
     String outDir = out.workDir().toString();
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     sc.setJobDescription("sparkfast finetune: " + n + " replicas");
     long tTrain = System.nanoTime();
     List<Map<String, Object>> results = DataParallel.run(sc, shards, settings,
         new ReplicaRun(spec, store, outDir, faults, VisionConfig.str(config, "distributed.cache"), batchNorm,
-            Duration.ofMillis(config.getDuration("distributed.presize_timeout", TimeUnit.MILLISECONDS))));
+            Duration.ofMillis(config.getDuration("distributed.presize_timeout", TimeUnit.MILLISECONDS)),
+            Duration.ofMillis(config.getDuration("distributed.checkpoint_timeout", TimeUnit.MILLISECONDS))));
     double trainSeconds = (System.nanoTime() - tTrain) / 1e9;
     FileSystem fs = store.dir().startsWith("/") ? FileSystem.getLocal(new Configuration())
         : new org.apache.hadoop.fs.Path(store.dir()).getFileSystem(spark.sparkContext().hadoopConfiguration());
@@ -287,13 +289,15 @@ public final class FinetuneJob {
     private final String cacheDir;
     private final AllReduceGradientSync.BatchNormStats batchNorm;
     private final Duration presizeTimeout;
+    private final Duration checkpointTimeout;
 
     /**
      * {@code cacheDir}: the presize cache folder on every executor, or null for Spark's local directory;
-     * {@code presizeTimeout}: how long replicas wait for the slowest to presize its shard.
+     * {@code presizeTimeout}: how long replicas wait for the slowest to presize its shard; {@code checkpointTimeout}:
+     * how long they wait for rank 0 to store a checkpoint.
      */
     ReplicaRun(VisionSpec spec, CheckpointStore store, String outDir, Faults faults, String cacheDir,
-        AllReduceGradientSync.BatchNormStats batchNorm, Duration presizeTimeout) {
+        AllReduceGradientSync.BatchNormStats batchNorm, Duration presizeTimeout, Duration checkpointTimeout) {
       this.spec = spec;
       this.store = store;
       this.outDir = outDir;
@@ -301,6 +305,7 @@ public final class FinetuneJob {
       this.cacheDir = cacheDir;
       this.batchNorm = batchNorm;
       this.presizeTimeout = presizeTimeout;
+      this.checkpointTimeout = checkpointTimeout;
     }
 
     @Override
@@ -352,6 +357,9 @@ public final class FinetuneJob {
         List<EpochMetrics> epochs = new ArrayList<>();
         List<Callback> extra = new ArrayList<>();
         extra.add(new GlobalMetrics(c, valid.size()));
+        if (spec.fit().checkpointEvery() > 0) {
+          extra.add(new AwaitCheckpoint(c, spec.fit().checkpointEvery(), checkpointTimeout));
+        }
         if (firstAttempt && rank == faults.stallRank()) {
           extra.add(new Stall(faults.stallSeconds()));
         }
@@ -364,7 +372,12 @@ public final class FinetuneJob {
         try (Learner learn = VisionTraining.learner(spec, p, trainDs, validDs, sync, rank, manager)) {
           resumed = VisionTraining.runSchedule(learn, spec, ckptLocal, resume, epochs,
               file -> new io.sparkfast.common.train.callback.SaveCheckpointCallback(file,
-                  spec.fit().checkpointEvery(), 0, written -> store.put(written, written.getFileName().toString())),
+                  spec.fit().checkpointEvery(), 0, written -> {
+                    if (firstAttempt && faults.slowCheckpointSeconds() > 0) {
+                      slowUpload(faults.slowCheckpointSeconds());
+                    }
+                    store.put(written, written.getFileName().toString());
+                  }),
               extra);
         }
         double fitSeconds = (System.nanoTime() - tFit) / 1e9;
@@ -539,6 +552,51 @@ public final class FinetuneJob {
           Thread.currentThread().interrupt();
         }
       }
+    }
+  }
+
+  /**
+   * Every replica waits at the end of each checkpointed epoch until rank 0 has written and uploaded the checkpoint,
+   * with its own deadline: otherwise the others would wait for that upload in the next epoch's first all-reduce,
+   * whose op_timeout is sized for a training step, not for a large model going to slow shared storage. Order 71,
+   * right after {@link io.sparkfast.common.train.callback.SaveCheckpointCallback}.
+   */
+  static final class AwaitCheckpoint implements Callback {
+    private final Collective collective;
+    private final int everyEpochs;
+    private final Duration timeout;
+
+    AwaitCheckpoint(Collective collective, int everyEpochs, Duration timeout) {
+      this.collective = collective;
+      this.everyEpochs = everyEpochs;
+      this.timeout = timeout;
+    }
+
+    @Override
+    public int order() {
+      return 71;
+    }
+
+    @Override
+    public boolean runValid() {
+      return false;
+    }
+
+    @Override
+    public void afterEpoch(Learner learn) {
+      if ((learn.epoch() + 1) % everyEpochs == 0) {
+        collective.barrier(timeout);
+      }
+    }
+  }
+
+  /** Test hook: rank 0's checkpoint upload takes this long (slow shared storage). */
+  private static void slowUpload(long seconds) {
+    logger.warn("debug: the checkpoint upload takes {} s", seconds);
+    try {
+      Thread.sleep(seconds * 1000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

@@ -130,6 +130,16 @@ class FinetuneCommandTest {
   }
 
   @Test
+  void aSlowCheckpointUploadWaitsOnItsOwnDeadlineNotTheOpTimeout() throws Exception {
+    Path out = dir.resolve("ft-slow-ckpt");
+    // rank 0 spends 6 s storing each checkpoint; the op timeout is 3 s, the checkpoint timeout 60 s
+    CliRun run = finetune(out, "local[2]", "distributed.debug.slow_checkpoint_seconds=6", "distributed.op_timeout=3s",
+        "distributed.checkpoint_timeout=60s");
+    assertEquals(ExitCodes.OK, run.exitCode(), run.err());
+    assertEquals(1, metrics(out).get("stage_attempts").asInt(), metrics(out).toString());
+  }
+
+  @Test
   void badInput() throws Exception {
     Path out = dir.resolve("ft-bad");
     // three replicas on two task slots
