@@ -10,6 +10,7 @@ import static org.apache.spark.sql.functions.raise_error;
 import static org.apache.spark.sql.functions.when;
 
 import io.sparkfast.tabular.persist.StageIO;
+import io.sparkfast.tabular.util.Frames;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -117,7 +118,7 @@ public final class CategorifyModel extends Model<CategorifyModel> implements Cat
       }
       cols.put(out[i], code);
     }
-    return dataset.toDF().withColumns(cols);
+    return Frames.withColumnsInOrder(dataset.toDF(), cols);
   }
 
   @Override

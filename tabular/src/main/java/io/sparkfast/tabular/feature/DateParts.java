@@ -19,6 +19,7 @@ import static org.apache.spark.sql.functions.weekofyear;
 import static org.apache.spark.sql.functions.when;
 import static org.apache.spark.sql.functions.year;
 
+import io.sparkfast.tabular.util.Frames;
 import io.sparkfast.tabular.util.SchemaChecks;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -280,7 +281,7 @@ public final class DateParts extends Transformer implements MLWritable {
     if (getDropOriginal()) {
       df = df.drop(in);
     }
-    return df.withColumns(parts).drop(tmp);
+    return Frames.withColumnsInOrder(df, parts).drop(tmp);
   }
 
   /**

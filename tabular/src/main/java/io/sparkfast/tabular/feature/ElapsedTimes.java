@@ -10,6 +10,7 @@ import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.timestamp_diff;
 import static org.apache.spark.sql.functions.when;
 
+import io.sparkfast.tabular.util.Frames;
 import io.sparkfast.tabular.util.SchemaChecks;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -216,7 +217,7 @@ public final class ElapsedTimes extends Transformer implements MLWritable {
       added.put(f + "_bw", sum(one).over(back));
       added.put(f + "_fw", sum(one).over(ahead));
     }
-    return dataset.toDF().withColumns(added);
+    return Frames.withColumnsInOrder(dataset.toDF(), added);
   }
 
   /** Whole days from {@code start} to {@code end}, null when {@code start} is null. */

@@ -7,6 +7,7 @@ import static org.apache.spark.sql.functions.raise_error;
 import static org.apache.spark.sql.functions.when;
 
 import io.sparkfast.tabular.persist.StageIO;
+import io.sparkfast.tabular.util.Frames;
 import io.sparkfast.tabular.util.SchemaChecks;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -113,7 +114,7 @@ public final class FillMissingModel extends Model<FillMissingModel> implements F
       }
       cols.put(c, filled);
     }
-    return dataset.toDF().withColumns(cols);
+    return Frames.withColumnsInOrder(dataset.toDF(), cols);
   }
 
   @Override

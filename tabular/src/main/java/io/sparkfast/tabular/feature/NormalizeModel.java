@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 
 import io.sparkfast.tabular.persist.StageIO;
+import io.sparkfast.tabular.util.Frames;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -95,7 +96,7 @@ public final class NormalizeModel extends Model<NormalizeModel> implements MLWri
     for (String c : $(inputCols)) {
       cols.put(c, col(c).cast(DataTypes.DoubleType).minus(lit(mean(c))).divide(lit(std(c) + Normalize.EPS)));
     }
-    return dataset.toDF().withColumns(cols);
+    return Frames.withColumnsInOrder(dataset.toDF(), cols);
   }
 
   @Override

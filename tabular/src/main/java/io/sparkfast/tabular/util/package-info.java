@@ -1,2 +1,2 @@
-/** Schema checks shared by the tabular stages. */
+/** Schema checks and DataFrame helpers shared by the tabular stages. */
 package io.sparkfast.tabular.util;

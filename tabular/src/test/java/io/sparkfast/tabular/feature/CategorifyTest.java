@@ -101,4 +101,13 @@ class CategorifyTest {
     new Categorify().setInputCols("city").write().save(dir.resolve("est").toString());
     assertEquals(List.of("city"), List.of(Categorify.load(dir.resolve("est").toString()).getInputCols()));
   }
+
+  @Test
+  void newOutputColumnsComeInTransformSchemaOrder() {
+    Dataset<Row> df = spark.get().sql("SELECT 'x' AS a, 'y' AS b, 'z' AS c, 'u' AS d, 'v' AS e");
+    CategorifyModel m = new Categorify().setInputCols("a", "b", "c", "d", "e")
+        .setOutputCols("a_c", "b_c", "c_c", "d_c", "e_c").fit(df);
+    assertEquals(List.of("a", "b", "c", "d", "e", "a_c", "b_c", "c_c", "d_c", "e_c"),
+        List.of(m.transform(df).columns()));
+  }
 }

@@ -141,4 +141,11 @@ class DatePartsTest {
     PipelineModel back = PipelineModel.load(dir.resolve("pm").toString());
     assertEquals(0, back.transform(expected()).exceptAll(pm.transform(expected())).count());
   }
+
+  @Test
+  void outputColumnsComeInTransformSchemaOrder() {
+    Dataset<Row> df = spark.get().sql("SELECT 7 AS id, '2020-01-05' AS saledate");
+    DateParts dp = new DateParts().setInputCol("saledate").setTime(true);
+    assertEquals(List.of(dp.transformSchema(df.schema()).fieldNames()), List.of(dp.transform(df).columns()));
+  }
 }

@@ -119,4 +119,10 @@ class ElapsedTimesTest {
     assertTrue(List.of(out.columns()).contains("Elapsed"), "DateParts ran after ElapsedTimes");
     assertEquals(0, out.exceptAll(pm.transform(data())).count());
   }
+
+  @Test
+  void outputColumnsComeInTransformSchemaOrder() {
+    ElapsedTimes et = stage();
+    assertEquals(List.of(et.transformSchema(data().schema()).fieldNames()), List.of(et.transform(data()).columns()));
+  }
 }

@@ -78,4 +78,13 @@ class FillMissingTest {
     assertEquals(0, PipelineModel.load(dir.resolve("pm").toString()).transform(train())
         .exceptAll(pm.transform(train())).count());
   }
+
+  @Test
+  void indicatorColumnsComeInTransformSchemaOrder() {
+    Dataset<Row> df = spark.get().sql("SELECT * FROM VALUES (1.0, NULL, 3.0, NULL), (NULL, 2.0, NULL, 4.0)"
+        + " AS t(a, b, c, d)");
+    FillMissingModel m = new FillMissing().setInputCols("a", "b", "c", "d").fit(df);
+    assertEquals(List.of("a", "b", "c", "d", "a_na", "b_na", "c_na", "d_na"), List.of(m.transform(df).columns()));
+    assertEquals(List.of(m.transformSchema(df.schema()).fieldNames()), List.of(m.transform(df).columns()));
+  }
 }
