@@ -47,7 +47,8 @@ import org.apache.spark.sql.types.StructType;
 /**
  * fastai's {@code add_datepart}: expands a date column into {@code <prefix>Year, Month, Week (ISO), Day,
  * Dayofweek (Monday=0), Dayofyear, Is_month_end, Is_month_start, Is_quarter_end, Is_quarter_start, Is_year_end,
- * Is_year_start, Elapsed} (epoch seconds), plus {@code Hour, Minute, Second} when {@code time=true}.
+ * Is_year_start}, then {@code Hour, Minute, Second} when {@code time=true}, then {@code Elapsed} (epoch seconds), in
+ * fastai's column order.
  *
  * <p>The prefix defaults to the column name without a trailing {@code date}/{@code Date} ({@code saledate -> sale},
  * {@code date -> ""}). Dates, timestamps (with or without time zone) and strings (parsed with {@code dateFormat})
@@ -60,8 +61,7 @@ public final class DateParts extends Transformer implements MLWritable {
 
   private static final long serialVersionUID = 1L;
   private static final String[] DATE_PARTS = {"Year", "Month", "Week", "Day", "Dayofweek", "Dayofyear",
-      "Is_month_end", "Is_month_start", "Is_quarter_end", "Is_quarter_start", "Is_year_end", "Is_year_start",
-      "Elapsed"};
+      "Is_month_end", "Is_month_start", "Is_quarter_end", "Is_quarter_start", "Is_year_end", "Is_year_start"};
   private static final String[] TIME_PARTS = {"Hour", "Minute", "Second"};
 
   private final String uid;
@@ -184,7 +184,7 @@ public final class DateParts extends Transformer implements MLWritable {
     return this;
   }
 
-  /** The names of the output columns, in order. */
+  /** The names of the output columns, in fastai's order: the date parts, the time parts if any, then Elapsed. */
   public List<String> outputColumns() {
     List<String> out = new ArrayList<>();
     for (String p : DATE_PARTS) {
@@ -195,6 +195,7 @@ public final class DateParts extends Transformer implements MLWritable {
         out.add(getPrefix() + p);
       }
     }
+    out.add(getPrefix() + "Elapsed");
     return out;
   }
 
@@ -272,12 +273,12 @@ public final class DateParts extends Transformer implements MLWritable {
     parts.put(p + "Is_quarter_start", day.equalTo(1).and(mon.isin(1, 4, 7, 10)));
     parts.put(p + "Is_year_end", mon.equalTo(12).and(day.equalTo(31)));
     parts.put(p + "Is_year_start", mon.equalTo(1).and(day.equalTo(1)));
-    parts.put(p + "Elapsed", elapsed.cast(DataTypes.LongType));
     if (getTime()) {
       parts.put(p + "Hour", hour(ts));
       parts.put(p + "Minute", minute(ts));
       parts.put(p + "Second", second(ts));
     }
+    parts.put(p + "Elapsed", elapsed.cast(DataTypes.LongType));
     if (getDropOriginal()) {
       df = df.drop(in);
     }

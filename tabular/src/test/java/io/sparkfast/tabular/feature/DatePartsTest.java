@@ -148,4 +148,13 @@ class DatePartsTest {
     DateParts dp = new DateParts().setInputCol("saledate").setTime(true);
     assertEquals(List.of(dp.transformSchema(df.schema()).fieldNames()), List.of(dp.transform(df).columns()));
   }
+
+  @Test
+  void elapsedComesAfterTheTimePartsAsInFastai() {
+    Dataset<Row> df = spark.get().sql("SELECT 7 AS id, '2020-01-05' AS saledate");
+    assertEquals(List.of("id", "saleYear", "saleMonth", "saleWeek", "saleDay", "saleDayofweek", "saleDayofyear",
+        "saleIs_month_end", "saleIs_month_start", "saleIs_quarter_end", "saleIs_quarter_start", "saleIs_year_end",
+        "saleIs_year_start", "saleHour", "saleMinute", "saleSecond", "saleElapsed"),
+        List.of(new DateParts().setInputCol("saledate").setTime(true).transform(df).columns()));
+  }
 }
