@@ -12,6 +12,7 @@ import static org.apache.spark.sql.functions.minute;
 import static org.apache.spark.sql.functions.month;
 import static org.apache.spark.sql.functions.raise_error;
 import static org.apache.spark.sql.functions.second;
+import static org.apache.spark.sql.functions.to_timestamp_ntz;
 import static org.apache.spark.sql.functions.try_to_timestamp;
 import static org.apache.spark.sql.functions.unix_date;
 import static org.apache.spark.sql.functions.unix_seconds;
@@ -55,7 +56,7 @@ import org.apache.spark.sql.types.StructType;
  * are accepted. A null date gives null parts. A string that does not parse fails the job under
  * {@code handleInvalid=error}, gives null parts under {@code keep}, and drops the row under {@code skip}.
  * Date-only and zone-less values are read as UTC wall-clock times, so Elapsed does not depend on the session time
- * zone; zoned timestamps use their instant.
+ * zone; zoned timestamps, and strings whose {@code dateFormat} has a zone or offset field, use their instant.
  */
 public final class DateParts extends Transformer implements MLWritable {
 
@@ -235,13 +236,20 @@ public final class DateParts extends Transformer implements MLWritable {
     Column t;
     boolean zoned = type.equals(DataTypes.TimestampType);
     if (type.equals(DataTypes.StringType)) {
-      Column parsed = try_to_timestamp(raw, lit(getDateFormat())).cast(DataTypes.TimestampNTZType);
+      // A zone-less pattern is parsed straight to a zone-less timestamp: going through try_to_timestamp (session
+      // time zone) shifts wall times that fall in a DST gap (a date at midnight in Sao Paulo came out as 01:00,
+      // Elapsed 3600 s off); try_to_timestamp only guards the parse, which under ANSI mode fails on a bad string.
+      // A pattern with a zone or offset gives instants, handled as a zoned timestamp column.
+      Column valid = try_to_timestamp(raw, lit(getDateFormat()));
+      zoned = hasZone(getDateFormat());
+      DataType parsedType = zoned ? DataTypes.TimestampType : DataTypes.TimestampNTZType;
+      Column parsed = zoned ? valid : when(valid.isNotNull(), to_timestamp_ntz(raw, lit(getDateFormat())));
       Column invalid = raw.isNotNull().and(parsed.isNull());
       switch (getHandleInvalid()) {
         case "error" -> parsed = when(invalid, raise_error(concat(lit("DateParts: column '" + in
             + "' has a value that does not parse with dateFormat '" + getDateFormat() + "': '"), raw,
             lit("'; fix dateFormat, or set handleInvalid=keep (null parts) or skip (drop rows)"))))
-            .otherwise(parsed).cast(DataTypes.TimestampNTZType);
+            .otherwise(parsed).cast(parsedType);
         case "skip" -> df = df.filter(raw.isNull().or(try_to_timestamp(raw, lit(getDateFormat())).isNotNull()));
         default -> { }
       }
@@ -283,6 +291,11 @@ public final class DateParts extends Transformer implements MLWritable {
       df = df.drop(in);
     }
     return Frames.withColumnsInOrder(df, parts).drop(tmp);
+  }
+
+  /** Whether the datetime pattern has a zone or offset field (V, z, O, X, x, Z outside quoted text). */
+  static boolean hasZone(String pattern) {
+    return pattern.replaceAll("'[^']*'", "").matches("(?s).*[VzOXxZ].*");
   }
 
   /**

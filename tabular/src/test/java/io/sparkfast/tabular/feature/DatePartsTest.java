@@ -157,4 +157,28 @@ class DatePartsTest {
         "saleIs_year_start", "saleHour", "saleMinute", "saleSecond", "saleElapsed"),
         List.of(new DateParts().setInputCol("saledate").setTime(true).transform(df).columns()));
   }
+
+  @Test
+  void stringDatesDoNotDependOnTheSessionTimeZone() {
+    // In America/Sao_Paulo, 2018-11-04 00:00 does not exist (DST started at midnight).
+    spark.get().conf().set("spark.sql.session.timeZone", "America/Sao_Paulo");
+    try {
+      Dataset<Row> df = spark.get().sql("SELECT '2018-11-04' AS date");
+      Row r = new DateParts().setInputCol("date").setTime(true).transform(df).first();
+      assertEquals(0, r.getInt(r.fieldIndex("Hour")));
+      assertEquals(1541289600L, r.getLong(r.fieldIndex("Elapsed")), "2018-11-04T00:00 as a UTC wall-clock time");
+    } finally {
+      spark.get().conf().set("spark.sql.session.timeZone", "UTC");
+    }
+  }
+
+  @Test
+  void stringsWithAnOffsetUseTheirInstant() {
+    Dataset<Row> df = spark.get().sql("SELECT '2020-01-05 10:00+02:00' AS date");
+    Row r = new DateParts().setInputCol("date").setDateFormat("yyyy-MM-dd HH:mmXXX").setTime(true).transform(df)
+        .first();
+    assertEquals(1578211200L, r.getLong(r.fieldIndex("Elapsed")), "2020-01-05T08:00Z");
+    assertEquals(8, r.getInt(r.fieldIndex("Hour")), "parts in the session time zone (UTC), as for TIMESTAMP input");
+    assertTrue(DateParts.hasZone("yyyy-MM-dd'T'HH:mm:ssZ") && !DateParts.hasZone("yyyy-MM-dd 'Zulu'"));
+  }
 }
