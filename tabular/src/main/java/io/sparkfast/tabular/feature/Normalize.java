@@ -21,6 +21,7 @@ import org.apache.spark.ml.util.MLWriter;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -80,8 +81,10 @@ public final class Normalize extends Estimator<NormalizeModel> implements MLWrit
     String[] in = getInputCols();
     List<Column> aggs = new ArrayList<>();
     for (String c : in) {
-      aggs.add(avg(col(c)));
-      aggs.add(stddev_pop(col(c)));
+      // As doubles: avg of a decimal column is a decimal, which the double read below cannot take.
+      Column x = col(c).cast(DataTypes.DoubleType);
+      aggs.add(avg(x));
+      aggs.add(stddev_pop(x));
     }
     Row r = dataset.agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(new Column[0])).first();
     Map<String, double[]> stats = new LinkedHashMap<>();

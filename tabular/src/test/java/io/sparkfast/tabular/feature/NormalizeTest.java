@@ -55,4 +55,14 @@ class NormalizeTest {
     assertEquals(0, PipelineModel.load(dir.resolve("pm").toString()).transform(train())
         .exceptAll(pm.transform(train())).count());
   }
+
+  @Test
+  void decimalColumnsAreNormalizedLikeDoubles() {
+    Dataset<Row> df = spark.get().sql("SELECT CAST(x AS DECIMAL(10, 2)) AS x FROM VALUES (2), (4), (6) AS t(x)");
+    NormalizeModel m = new Normalize().setInputCols("x").fit(df);
+    assertEquals(4.0, m.mean("x"), 1e-12);
+    assertEquals(Math.sqrt(8.0 / 3), m.std("x"), 1e-12);
+    assertEquals(2.0 / (Math.sqrt(8.0 / 3) + 1e-7), m.transform(df).orderBy("x").collectAsList().get(2).getDouble(0),
+        1e-9);
+  }
 }
