@@ -2,7 +2,10 @@ package io.sparkfast.tabular.feature;
 
 import static org.apache.spark.sql.functions.avg;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.isnan;
+import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.stddev_pop;
+import static org.apache.spark.sql.functions.when;
 
 import io.sparkfast.tabular.util.SchemaChecks;
 import java.util.ArrayList;
@@ -26,7 +29,8 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * fastai's {@code Normalize} for continuous columns: {@code (x - mean) / (std + 1e-7)} with the mean and the
- * population standard deviation (pandas {@code std(ddof=0)}, as fastai's setups uses) of the training data. Columns
+ * population standard deviation (pandas {@code std(ddof=0)}, as fastai's setups uses) of the training data, NaN
+ * skipped as pandas does. Columns
  * are replaced in place by doubles; all statistics come from one aggregation.
  */
 public final class Normalize extends Estimator<NormalizeModel> implements MLWritable {
@@ -81,8 +85,10 @@ public final class Normalize extends Estimator<NormalizeModel> implements MLWrit
     String[] in = getInputCols();
     List<Column> aggs = new ArrayList<>();
     for (String c : in) {
-      // As doubles: avg of a decimal column is a decimal, which the double read below cannot take.
-      Column x = col(c).cast(DataTypes.DoubleType);
+      // As doubles: avg of a decimal column is a decimal, which the double read below cannot take. NaN is missing,
+      // as in pandas' mean and std (Spark's avg would make every statistic NaN).
+      Column d = col(c).cast(DataTypes.DoubleType);
+      Column x = when(isnan(d), lit(null)).otherwise(d);
       aggs.add(avg(x));
       aggs.add(stddev_pop(x));
     }

@@ -65,4 +65,12 @@ class NormalizeTest {
     assertEquals(2.0 / (Math.sqrt(8.0 / 3) + 1e-7), m.transform(df).orderBy("x").collectAsList().get(2).getDouble(0),
         1e-9);
   }
+
+  @Test
+  void nanIsSkippedInTheStatisticsAsPandasDoes() {
+    Dataset<Row> df = spark.get().sql("SELECT * FROM VALUES (2.0D), (double('NaN')), (4.0D), (6.0D) AS t(x)");
+    NormalizeModel m = new Normalize().setInputCols("x").fit(df);
+    assertEquals(4.0, m.mean("x"), 1e-12);
+    assertEquals(Math.sqrt(8.0 / 3), m.std("x"), 1e-12);
+  }
 }
