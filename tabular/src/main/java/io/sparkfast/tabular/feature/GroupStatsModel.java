@@ -1,9 +1,9 @@
 package io.sparkfast.tabular.feature;
 
 import static org.apache.spark.sql.functions.broadcast;
-import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.when;
 
 import io.sparkfast.tabular.persist.StageIO;
 import java.util.ArrayList;
@@ -91,7 +91,10 @@ public final class GroupStatsModel extends Model<GroupStatsModel> implements Gro
     }
     for (int i = 0; i < parsed.size(); i++) {
       GroupStatSpec s = parsed.get(i);
-      Dataset<Row> t = tables.get(i);
+      // A marker that tells a group seen in training (whose statistic may itself be null, e.g. the std of one
+      // row) from an unseen one, which alone gets defaultValue.
+      String seen = "__gs_seen_" + i;
+      Dataset<Row> t = tables.get(i).withColumn(seen, lit(true));
       List<String> renamed = new ArrayList<>();
       Column cond = null;
       for (int k = 0; k < s.keys().size(); k++) {
@@ -106,9 +109,10 @@ public final class GroupStatsModel extends Model<GroupStatsModel> implements Gro
         df = df.drop(r);
       }
       if (isDefined(defaultValue)) {
-        df = df.withColumn(s.output(), coalesce(col(s.output()), lit((Double) $(defaultValue))
-            .cast(df.schema().apply(s.output()).dataType())));
+        df = df.withColumn(s.output(), when(col(seen).isNull(), lit((Double) $(defaultValue))
+            .cast(df.schema().apply(s.output()).dataType())).otherwise(col(s.output())));
       }
+      df = df.drop(seen);
     }
     return df;
   }

@@ -101,4 +101,15 @@ class GroupStatsTest {
     assertEquals(0, PipelineModel.load(dir.resolve("pm").toString()).transform(train())
         .exceptAll(pm.transform(train())).count());
   }
+
+  @Test
+  void defaultValueIsOnlyForUnseenGroupsNotForNullStatisticsOfSeenOnes() {
+    // LAX has one training row: its sample std is null (pandas NaN), but LAX was seen in training.
+    Dataset<Row> valid = spark.get().sql("SELECT * FROM VALUES ('LAX', 1, 5.0D), ('JFK', 1, 5.0D)"
+        + " AS t(origin, hour, delay)");
+    Dataset<Row> out = new GroupStats().setMode("fitted").setSpecs("std(delay) by origin as sd").setDefaultValue(-1)
+        .fit(train()).transform(valid);
+    assertTrue(out.filter("origin = 'LAX'").first().isNullAt(3), "seen group keeps its own (null) statistic");
+    assertEquals(-1.0, out.filter("origin = 'JFK'").first().getDouble(3), 1e-9, "unseen group gets the default");
+  }
 }
