@@ -117,7 +117,7 @@ public final class GroupStats extends Estimator<GroupStatsModel> implements Grou
     if (getMode().equals("fitted")) {
       for (GroupStatSpec s : parsedSpecs()) {
         Column[] keys = s.keys().stream().map(k -> col(k)).toArray(Column[]::new);
-        tables.add(dataset.toDF().groupBy(keys).agg(aggregate(s).alias(s.output())).cache());
+        tables.add(dataset.toDF().groupBy(keys).agg(asDeclared(s, aggregate(s)).alias(s.output())).cache());
       }
     }
     return copyValues(new GroupStatsModel(uid, tables).setParent(this), ParamMap.empty());
@@ -138,6 +138,17 @@ public final class GroupStats extends Estimator<GroupStatsModel> implements Grou
     };
   }
 
+  /**
+   * {@code value} cast to the type transformSchema declares for {@code s}: mean, sum and std are doubles (Spark's sum
+   * of an integer column is a long, and its avg and sum of a decimal column are decimals).
+   */
+  static Column asDeclared(GroupStatSpec s, Column value) {
+    return switch (s.stat()) {
+      case "mean", "sum", "std" -> value.cast(DataTypes.DoubleType);
+      default -> value;
+    };
+  }
+
   /** The window expression of {@code s} for within mode. */
   static Column window(GroupStatSpec s) {
     WindowSpec w = Window.partitionBy(s.keys().stream().map(k -> col(k)).toArray(Column[]::new));
@@ -145,7 +156,7 @@ public final class GroupStats extends Estimator<GroupStatsModel> implements Grou
       case "rank" -> when(col(s.value()).isNull(), lit(null))
           .otherwise(rank().over(w.orderBy(col(s.value()).asc_nulls_last()))).cast(DataTypes.IntegerType);
       case "nunique" -> size(collect_set(col(s.value())).over(w)).cast(DataTypes.LongType);
-      default -> aggregate(s).over(w);
+      default -> asDeclared(s, aggregate(s).over(w));
     };
   }
 

@@ -112,4 +112,16 @@ class GroupStatsTest {
     assertTrue(out.filter("origin = 'LAX'").first().isNullAt(3), "seen group keeps its own (null) statistic");
     assertEquals(-1.0, out.filter("origin = 'JFK'").first().getDouble(3), 1e-9, "unseen group gets the default");
   }
+
+  @Test
+  void outputTypesMatchTransformSchemaForIntegerAndDecimalColumns() {
+    Dataset<Row> df = spark.get().sql("SELECT origin, hour, CAST(delay AS DECIMAL(10, 2)) AS delay FROM VALUES"
+        + " ('SFO', 1, 10.0D), ('SFO', 2, 20.0D), ('LAX', 3, 4.0D) AS t(origin, hour, delay)");
+    String[] specs = {"sum(hour) by origin as h_sum", "mean(delay) by origin as d_mean", "sum(delay) by origin as d_sum",
+        "std(hour) by origin as h_sd"};
+    for (String mode : new String[] {"within", "fitted"}) {
+      GroupStats gs = new GroupStats().setMode(mode).setSpecs(specs);
+      assertEquals(gs.transformSchema(df.schema()), gs.fit(df).transform(df).schema(), mode);
+    }
+  }
 }
