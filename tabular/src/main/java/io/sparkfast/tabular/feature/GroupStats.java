@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_set;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.count_distinct;
+import static org.apache.spark.sql.functions.isnan;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.min;
@@ -33,7 +34,10 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.expressions.Window;
 import org.apache.spark.sql.expressions.WindowSpec;
+import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.DoubleType;
+import org.apache.spark.sql.types.FloatType;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -41,7 +45,8 @@ import org.apache.spark.sql.types.StructType;
  * {@code groupby().transform}). Each entry of {@code specs} reads {@code "mean(delay) by origin,hour as
  * origin_hour_delay_mean"} or {@code "count by origin,day as origin_day_flights"}; statistics: count (rows, or
  * non-null values when a column is given), mean, sum, min, max, std (sample, as pandas), nunique, rank (1-based,
- * ascending, ties get the lowest rank: pandas' {@code method='min'}; null values get a null rank).
+ * ascending, ties get the lowest rank: pandas' {@code method='min'}; null values get a null rank). NaN in a
+ * floating-point value column is missing, as in pandas: skipped by every statistic, and ranked null.
  *
  * <p>Two modes. {@code within}: statistics are computed over whatever data is transformed, with window functions
  * (fit learns nothing). {@code fitted}: fit learns per-group statistics on the training data and transform joins
@@ -117,15 +122,30 @@ public final class GroupStats extends Estimator<GroupStatsModel> implements Grou
     if (getMode().equals("fitted")) {
       for (GroupStatSpec s : parsedSpecs()) {
         Column[] keys = s.keys().stream().map(k -> col(k)).toArray(Column[]::new);
-        tables.add(dataset.toDF().groupBy(keys).agg(asDeclared(s, aggregate(s)).alias(s.output())).cache());
+        tables.add(dataset.toDF().groupBy(keys).agg(asDeclared(s, aggregate(s, dataset.schema())).alias(s.output()))
+            .cache());
       }
     }
     return copyValues(new GroupStatsModel(uid, tables).setParent(this), ParamMap.empty());
   }
 
+  /**
+   * The value column of {@code s}: a constant for a row count, and NaN read as missing in a floating-point column,
+   * as pandas' statistics skip it (Spark's avg, sum and std would be NaN, count and nunique would count it, and
+   * rank would rank it last).
+   */
+  static Column value(GroupStatSpec s, StructType schema) {
+    if (s.value() == null) {
+      return lit(1);
+    }
+    Column v = col(s.value());
+    DataType t = schema.apply(s.value()).dataType();
+    return t instanceof DoubleType || t instanceof FloatType ? when(isnan(v), lit(null)).otherwise(v) : v;
+  }
+
   /** The aggregate of {@code s} over a group (also used over a window in within mode). */
-  static Column aggregate(GroupStatSpec s) {
-    Column v = s.value() == null ? lit(1) : col(s.value());
+  static Column aggregate(GroupStatSpec s, StructType schema) {
+    Column v = value(s, schema);
     return switch (s.stat()) {
       case "count" -> count(v);
       case "mean" -> avg(v);
@@ -150,13 +170,14 @@ public final class GroupStats extends Estimator<GroupStatsModel> implements Grou
   }
 
   /** The window expression of {@code s} for within mode. */
-  static Column window(GroupStatSpec s) {
+  static Column window(GroupStatSpec s, StructType schema) {
     WindowSpec w = Window.partitionBy(s.keys().stream().map(k -> col(k)).toArray(Column[]::new));
+    Column v = value(s, schema);
     return switch (s.stat()) {
-      case "rank" -> when(col(s.value()).isNull(), lit(null))
-          .otherwise(rank().over(w.orderBy(col(s.value()).asc_nulls_last()))).cast(DataTypes.IntegerType);
-      case "nunique" -> size(collect_set(col(s.value())).over(w)).cast(DataTypes.LongType);
-      default -> asDeclared(s, aggregate(s).over(w));
+      case "rank" -> when(v.isNull(), lit(null))
+          .otherwise(rank().over(w.orderBy(v.asc_nulls_last()))).cast(DataTypes.IntegerType);
+      case "nunique" -> size(collect_set(v).over(w)).cast(DataTypes.LongType);
+      default -> asDeclared(s, aggregate(s, schema).over(w));
     };
   }
 

@@ -81,7 +81,7 @@ public final class GroupStatsModel extends Model<GroupStatsModel> implements Gro
     Dataset<Row> df = dataset.toDF();
     if (getMode().equals("within")) {
       for (GroupStatSpec s : parsed) {
-        df = df.withColumn(s.output(), GroupStats.window(s));
+        df = df.withColumn(s.output(), GroupStats.window(s, dataset.schema()));
       }
       return df;
     }

@@ -124,4 +124,25 @@ class GroupStatsTest {
       assertEquals(gs.transformSchema(df.schema()), gs.fit(df).transform(df).schema(), mode);
     }
   }
+
+  @Test
+  void nanValuesAreMissingAsInPandas() {
+    Dataset<Row> df = spark.get().sql("SELECT * FROM VALUES ('SFO', 10.0D), ('SFO', double('NaN')), ('SFO', 20.0D)"
+        + " AS t(origin, delay)");
+    String[] specs = {"count(delay) by origin as n", "mean(delay) by origin as mean", "sum(delay) by origin as total",
+        "min(delay) by origin as lo", "max(delay) by origin as hi", "std(delay) by origin as sd",
+        "nunique(delay) by origin as uniq"};
+    for (String mode : new String[] {"within", "fitted"}) {
+      Row r = new GroupStats().setMode(mode).setSpecs(specs).fit(df).transform(df).first();
+      assertEquals(2L, r.getLong(r.fieldIndex("n")), mode);
+      assertEquals(15.0, r.getDouble(r.fieldIndex("mean")), 1e-9, mode);
+      assertEquals(30.0, r.getDouble(r.fieldIndex("total")), 1e-9, mode);
+      assertEquals(10.0, r.getDouble(r.fieldIndex("lo")), 1e-9, mode);
+      assertEquals(20.0, r.getDouble(r.fieldIndex("hi")), 1e-9, mode);
+      assertEquals(Math.sqrt(50.0), r.getDouble(r.fieldIndex("sd")), 1e-9, mode);
+      assertEquals(2L, r.getLong(r.fieldIndex("uniq")), mode);
+    }
+    Dataset<Row> ranked = new GroupStats().setSpecs("rank(delay) by origin as r").fit(df).transform(df);
+    assertTrue(ranked.filter("isnan(delay)").first().isNullAt(2), "NaN gets a null rank");
+  }
 }
