@@ -18,6 +18,7 @@ import static org.apache.spark.sql.functions.when;
 import io.sparkfast.tabular.util.SchemaChecks;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 import org.apache.spark.ml.Estimator;
 import org.apache.spark.ml.param.DoubleParam;
 import org.apache.spark.ml.param.Param;
@@ -45,7 +46,8 @@ import org.apache.spark.sql.types.StructType;
  * {@code groupby().transform}). Each entry of {@code specs} reads {@code "mean(delay) by origin,hour as
  * origin_hour_delay_mean"} or {@code "count by origin,day as origin_day_flights"}; statistics: count (rows, or
  * non-null values when a column is given), mean, sum, min, max, std (sample, as pandas), nunique, rank (1-based,
- * ascending, ties get the lowest rank: pandas' {@code method='min'}; null values get a null rank). NaN in a
+ * ascending, a double: tied values share the average of their ranks, pandas' default {@code method='average'}; null
+ * values get a null rank). NaN in a
  * floating-point value column is missing, as in pandas: skipped by every statistic, and ranked null.
  *
  * <p>Two modes. {@code within}: statistics are computed over whatever data is transformed, with window functions
@@ -174,8 +176,14 @@ public final class GroupStats extends Estimator<GroupStatsModel> implements Grou
     WindowSpec w = Window.partitionBy(s.keys().stream().map(k -> col(k)).toArray(Column[]::new));
     Column v = value(s, schema);
     return switch (s.stat()) {
-      case "rank" -> when(v.isNull(), lit(null))
-          .otherwise(rank().over(w.orderBy(v.asc_nulls_last()))).cast(DataTypes.IntegerType);
+      case "rank" -> {
+        // pandas' default method='average': tied values share the mean of the ranks they span, that is the lowest
+        // rank plus (ties - 1) / 2.
+        Column[] tieKeys = Stream.concat(s.keys().stream().map(k -> col(k)), Stream.of(v)).toArray(Column[]::new);
+        Column ties = count(lit(1)).over(Window.partitionBy(tieKeys));
+        yield when(v.isNull(), lit(null)).otherwise(rank().over(w.orderBy(v.asc_nulls_last()))
+            .plus(ties.minus(1).divide(2.0))).cast(DataTypes.DoubleType);
+      }
       case "nunique" -> size(collect_set(v).over(w)).cast(DataTypes.LongType);
       default -> asDeclared(s, aggregate(s, schema).over(w));
     };

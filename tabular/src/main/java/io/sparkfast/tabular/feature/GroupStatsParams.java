@@ -61,7 +61,6 @@ interface GroupStatsParams extends Params {
       GroupStats.requireColumns(schema, s);
       DataType type = switch (s.stat()) {
         case "count", "nunique" -> DataTypes.LongType;
-        case "rank" -> DataTypes.IntegerType;
         case "min", "max" -> schema.apply(s.value()).dataType();
         default -> DataTypes.DoubleType;
       };

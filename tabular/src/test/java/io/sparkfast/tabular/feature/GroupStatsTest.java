@@ -48,10 +48,12 @@ class GroupStatsTest {
   }
 
   @Test
-  void rankIsMinMethodWithinGroups() {
+  void rankIsPandasAverageMethodWithinGroups() {
     Dataset<Row> out = new GroupStats().setSpecs("rank(delay) by origin as r").fit(train()).transform(train());
-    assertEquals(1, out.filter("origin = 'SFO' AND delay = 10.0").first().getInt(3));
-    assertEquals(2, out.filter("origin = 'SFO' AND delay = 20.0 AND r = 2").count(), "ties share the lowest rank");
+    assertEquals(1.0, out.filter("origin = 'SFO' AND delay = 10.0").first().getDouble(3), 1e-12);
+    assertEquals(2, out.filter("origin = 'SFO' AND delay = 20.0 AND r = 2.5").count(),
+        "ties share the average of ranks 2 and 3, as pandas' default method='average'");
+    assertEquals(1.0, out.filter("origin = 'LAX'").first().getDouble(3), 1e-12);
   }
 
   @Test
