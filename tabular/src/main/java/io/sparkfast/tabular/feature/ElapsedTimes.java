@@ -3,6 +3,7 @@ package io.sparkfast.tabular.feature;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.datediff;
+import static org.apache.spark.sql.functions.floor;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.min;
@@ -54,7 +55,8 @@ import org.apache.spark.sql.types.StructType;
  *
  * <p>Events may be boolean or numeric (non-zero is true, as pandas' {@code astype(bool)}); a null event is false.
  * Unlike fastai, which fills missing elapsed times with 0, a missing one stays null so a model can tell "no event
- * yet" from "event today". Day counts of timestamps are whole days, truncated. Rows sharing a date in a group all
+ * yet" from "event today". Day counts of timestamps are whole days, rounded down as fastai's numpy casts do (an
+ * event 1.5 days ahead gives Before -2). Rows sharing a date in a group all
  * see each other's events in After/Before; the rolling sums count rows, so they assume one row per group and date
  * (as Rossmann's one row per store and day). Computed with window functions over the whole input, so apply it before
  * a train/validation split or to data that holds the history it needs.
@@ -220,9 +222,15 @@ public final class ElapsedTimes extends Transformer implements MLWritable {
     return Frames.withColumnsInOrder(dataset.toDF(), added);
   }
 
-  /** Whole days from {@code start} to {@code end}, null when {@code start} is null. */
+  /**
+   * Whole days from {@code start} to {@code end}, rounded down as numpy's {@code astype('timedelta64[D]')} in fastai
+   * (-1.5 days is -2), null when {@code start} is null. ({@code timestamp_diff("DAY")} truncates towards zero.)
+   */
   private static Column days(Column start, Column end, boolean isDate) {
-    Column diff = isDate ? datediff(end, start) : timestamp_diff("DAY", start, end);
+    // On session-local wall-clock times (TIMESTAMP_NTZ), so that a 23-hour DST day still counts as one day.
+    Column diff = isDate ? datediff(end, start)
+        : floor(timestamp_diff("MICROSECOND", start.cast(DataTypes.TimestampNTZType),
+            end.cast(DataTypes.TimestampNTZType)).divide(lit(86_400_000_000L)));
     return diff.cast(DataTypes.IntegerType);
   }
 

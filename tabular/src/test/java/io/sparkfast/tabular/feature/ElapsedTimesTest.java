@@ -125,4 +125,34 @@ class ElapsedTimesTest {
     ElapsedTimes et = stage();
     assertEquals(List.of(et.transformSchema(data().schema()).fieldNames()), List.of(et.transform(data()).columns()));
   }
+
+  @Test
+  void timestampDayCountsRoundDownAsFastaisNumpyCast() {
+    // fastai: (d - next).astype('timedelta64[D]') floors: -1.5 days -> -2 (and -0.25 days -> -1); After is >= 0.
+    Dataset<Row> df = spark.get().sql("SELECT * FROM VALUES (1, TIMESTAMP_NTZ '2020-01-01 12:00:00', false),"
+        + " (1, TIMESTAMP_NTZ '2020-01-02 18:00:00', false), (1, TIMESTAMP_NTZ '2020-01-03 00:00:00', true),"
+        + " (1, TIMESTAMP_NTZ '2020-01-04 12:00:00', false) AS t(g, d, e)");
+    List<Row> out = new ElapsedTimes().setFieldNames("e").setDateCol("d").setGroupCols("g").transform(df)
+        .orderBy("d").select("Aftere", "Beforee").collectAsList();
+    assertEquals(-2, out.get(0).getInt(1));
+    assertEquals(-1, out.get(1).getInt(1));
+    assertEquals(0, out.get(2).getInt(1));
+    assertEquals(0, out.get(2).getInt(0));
+    assertEquals(1, out.get(3).getInt(0));
+  }
+
+  @Test
+  void timestampDayCountsAreWallClockDaysAcrossDst() {
+    spark.get().conf().set("spark.sql.session.timeZone", "Europe/Berlin");
+    try {
+      // 2015-03-29 has 23 hours in Berlin; midnight to midnight is still one day.
+      Dataset<Row> df = spark.get().sql("SELECT * FROM VALUES (1, TIMESTAMP '2015-03-29 00:00:00', true),"
+          + " (1, TIMESTAMP '2015-03-30 00:00:00', false) AS t(g, d, e)");
+      Row r = new ElapsedTimes().setFieldNames("e").setDateCol("d").setGroupCols("g").transform(df)
+          .orderBy("d").collectAsList().get(1);
+      assertEquals(1, r.getInt(r.fieldIndex("Aftere")));
+    } finally {
+      spark.get().conf().set("spark.sql.session.timeZone", "UTC");
+    }
+  }
 }
