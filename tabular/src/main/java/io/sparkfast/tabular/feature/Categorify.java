@@ -148,7 +148,13 @@ public final class Categorify extends Estimator<CategorifyModel> implements Cate
         throw new IllegalArgumentException("orderedCategories names column '" + c + "', which is not in inputCols "
             + Arrays.toString(getInputCols()));
       }
-      out.put(c, entry.substring(colon + 1).split("\\|", -1));
+      if (out.containsKey(c)) {
+        throw new IllegalArgumentException("orderedCategories gives column '" + c + "' more than once");
+      }
+      String[] values = entry.substring(colon + 1).split("\\|", -1);
+      // As pandas' Categorical, which rejects duplicate categories; a duplicate would also break the code lookup.
+      SchemaChecks.requireDistinct("orderedCategories of column '" + c + "'", values);
+      out.put(c, values);
     }
     return out;
   }

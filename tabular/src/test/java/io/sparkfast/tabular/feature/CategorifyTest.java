@@ -110,4 +110,13 @@ class CategorifyTest {
     assertEquals(List.of("a", "b", "c", "d", "e", "a_c", "b_c", "c_c", "d_c", "e_c"),
         List.of(m.transform(df).columns()));
   }
+
+  @Test
+  void duplicateOrderedCategoriesFailAtFit() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> new Categorify().setInputCols("size").setOrderedCategories("size:low|mid|low").fit(train()));
+    assertTrue(e.getMessage().contains("'low' more than once"), e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> new Categorify().setInputCols("size")
+        .setOrderedCategories("size:low|mid", "size:mid|low").fit(train()));
+  }
 }
