@@ -272,14 +272,7 @@ class RingCollectiveTest {
     ExecutorService pool = Executors.newFixedThreadPool(3);
     try {
       // rank 0 listens; an intruder posing as rank 1 with a wrong secret connects to it first
-      Future<float[]> r0 = pool.submit(() -> {
-        try (Collective c = RingCollective.connect(s0, peers, 0, SECRET, Duration.ofSeconds(30),
-            Duration.ofSeconds(5), WireFormat.FP32, 100)) {
-          float[] d = {1, 2};
-          c.allReduceMean(d);
-          return d;
-        }
-      });
+      Future<float[]> r0 = averageOf(pool, s0, peers, 0, Duration.ofSeconds(30), 1, 2);
       Future<Throwable> bad = pool.submit(() -> {
         try {
           RingCollective.connect(intruder, List.of(s0.address(), s0.address()), 1, "wrong".getBytes(),
@@ -293,20 +286,50 @@ class RingCollectiveTest {
       assertInstanceOf(CollectiveException.class, rejected);
       assertTrue(rejected.getMessage().contains("authentication"), rejected.getMessage());
       // then the real rank 1 joins and the ring works
-      Future<float[]> r1 = pool.submit(() -> {
-        try (Collective c = RingCollective.connect(s1, peers, 1, SECRET, Duration.ofSeconds(20),
-            Duration.ofSeconds(5), WireFormat.FP32, 100)) {
-          float[] d = {3, 4};
-          c.allReduceMean(d);
-          return d;
-        }
-      });
+      Future<float[]> r1 = averageOf(pool, s1, peers, 1, Duration.ofSeconds(20), 3, 4);
       assertArrayEquals(new float[] {2, 3}, r0.get(30, TimeUnit.SECONDS));
       assertArrayEquals(new float[] {2, 3}, r1.get(30, TimeUnit.SECONDS));
     } finally {
       pool.shutdownNow();
       intruder.close();
     }
+  }
+
+  /**
+   * A connection that opens and then sends nothing (a port scanner, a health check, a half-open socket) must not
+   * keep the legitimate left neighbour from authenticating: the ring still forms well within the connect timeout.
+   */
+  @Test
+  void aSilentConnectionDoesNotBlockTheLegitimatePeer() throws Exception {
+    RingCollective.Server s0 = RingCollective.Server.bind("127.0.0.1");
+    RingCollective.Server s1 = RingCollective.Server.bind("127.0.0.1");
+    List<String> peers = List.of(s0.address(), s1.address());
+    int port0 = Integer.parseInt(s0.address().substring(s0.address().lastIndexOf(':') + 1));
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try (java.net.Socket silent = new java.net.Socket()) {
+      silent.connect(new java.net.InetSocketAddress("127.0.0.1", port0), 5000); // connects, then never speaks
+      Thread.sleep(200);
+      Future<float[]> r0 = averageOf(pool, s0, peers, 0, Duration.ofSeconds(8), 1, 2);
+      Future<float[]> r1 = averageOf(pool, s1, peers, 1, Duration.ofSeconds(8), 3, 4);
+      assertArrayEquals(new float[] {2, 3}, r0.get(30, TimeUnit.SECONDS));
+      assertArrayEquals(new float[] {2, 3}, r1.get(30, TimeUnit.SECONDS));
+    } finally {
+      pool.shutdownNow();
+      s0.close();
+      s1.close();
+    }
+  }
+
+  /** Joins the ring as {@code rank} (op timeout 5 s) and averages {@code data} with the others. */
+  private static Future<float[]> averageOf(ExecutorService pool, RingCollective.Server server, List<String> peers,
+      int rank, Duration connectTimeout, float... data) {
+    return pool.submit(() -> {
+      try (Collective c = RingCollective.connect(server, peers, rank, SECRET, connectTimeout, Duration.ofSeconds(5),
+          WireFormat.FP32, 100)) {
+        c.allReduceMean(data);
+        return data;
+      }
+    });
   }
 
   @Test
