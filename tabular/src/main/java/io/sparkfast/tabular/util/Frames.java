@@ -16,17 +16,19 @@ public final class Frames {
   private Frames() {}
 
   /**
-   * {@code Dataset.withColumns(map)} that keeps the map's order: columns already in {@code df} are replaced in place,
-   * new ones are appended in iteration order of {@code columns}. (Spark's {@code withColumns(java.util.Map)} goes
-   * through a Scala hash map, so with more than four entries the new columns come out in hash order, not in the
-   * order {@code transformSchema} promises.)
+   * {@code Dataset.withColumns(map)} that keeps the map's order: columns already in {@code df} (by Spark's name
+   * resolution) are replaced in place, new ones are appended in iteration order of {@code columns}. (Spark's
+   * {@code withColumns(java.util.Map)} goes through a Scala hash map, so with more than four entries the new columns
+   * come out in hash order, not in the order {@code transformSchema} promises.)
    */
   public static Dataset<Row> withColumnsInOrder(Dataset<Row> df, Map<String, Column> columns) {
     Map<String, Column> pending = new LinkedHashMap<>(columns);
     List<Column> select = new ArrayList<>();
     for (String name : df.columns()) {
-      Column replacement = pending.remove(name);
-      select.add(replacement == null ? col(quote(name)) : replacement.as(name));
+      // matched as Spark's withColumns matches names (ignoring case unless spark.sql.caseSensitive)
+      String key = pending.keySet().stream().filter(k -> SchemaChecks.sameName(k, name)).findFirst().orElse(null);
+      Column replacement = key == null ? null : pending.remove(key);
+      select.add(replacement == null ? col(quote(name)) : replacement.as(key));
     }
     pending.forEach((name, c) -> select.add(c.as(name)));
     return df.select(select.toArray(new Column[0]));

@@ -74,12 +74,24 @@ public final class SchemaChecks {
         DataTypes.StringType);
   }
 
-  /** Fails when {@code column} already exists, so a stage never silently overwrites data. */
+  /**
+   * Fails when {@code column} already exists, so a stage never silently overwrites data. Names compare as Spark
+   * resolves them: ignoring case unless {@code spark.sql.caseSensitive} is on (with it off, adding {@code Day} to a
+   * frame with {@code day} would replace {@code day}).
+   */
   public static void requireAbsent(StructType schema, String column) {
-    if (Arrays.asList(schema.fieldNames()).contains(column)) {
-      throw new IllegalArgumentException(
-          "Output column '" + column + "' already exists; choose another output name or drop it first");
+    for (String existing : schema.fieldNames()) {
+      if (sameName(existing, column)) {
+        throw new IllegalArgumentException("Output column '" + column + "' already exists"
+            + (existing.equals(column) ? "" : " as '" + existing + "' (Spark compares column names ignoring case)")
+            + "; choose another output name or drop it first");
+      }
     }
+  }
+
+  /** Whether Spark resolves {@code a} and {@code b} to the same column (case-insensitive by default). */
+  public static boolean sameName(String a, String b) {
+    return org.apache.spark.sql.internal.SQLConf.get().caseSensitiveAnalysis() ? a.equals(b) : a.equalsIgnoreCase(b);
   }
 
   /** Fails on duplicate names within {@code names} (for example two output columns with one name). */

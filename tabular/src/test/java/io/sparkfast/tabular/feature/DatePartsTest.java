@@ -125,6 +125,11 @@ class DatePartsTest {
     IllegalArgumentException clash = assertThrows(IllegalArgumentException.class,
         () -> new DateParts().setInputCol("date").transform(df));
     assertTrue(clash.getMessage().contains("'Year' already exists"), clash.getMessage());
+    // Spark resolves names ignoring case, so a helper column "day" would be overwritten by Day: refused as well
+    Dataset<Row> helper = spark.get().sql("SELECT DATE '2020-01-01' AS date, DATE '2020-01-01' AS day");
+    IllegalArgumentException caseClash = assertThrows(IllegalArgumentException.class,
+        () -> new DateParts().setInputCol("date").transform(helper));
+    assertTrue(caseClash.getMessage().contains("'Day' already exists as 'day'"), caseClash.getMessage());
     assertThrows(IllegalArgumentException.class,
         () -> new DateParts().setInputCol("Year").transform(df), "an int column is not a date");
   }
