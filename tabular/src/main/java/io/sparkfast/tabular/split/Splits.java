@@ -16,9 +16,11 @@ import org.apache.spark.sql.types.NumericType;
  *
  * <ul>
  *   <li>{@link #timeSplit}: the last {@code validFraction} of the time column goes to validation, as fastbook does
- *       for time series: cutoff = {@code percentile_disc(1 - validFraction)} of the column (the "lower" quantile,
- *       pandas' {@code quantile(1 - f, interpolation='lower')}); rows with a value {@code >= cutoff} are validation,
- *       earlier rows training. Rows with a null time go to neither split. One aggregation; no rows are collected.
+ *       for time series: cutoff = {@code percentile_disc(1 - validFraction)} of the column, the smallest value whose
+ *       cumulative share of the rows is {@code >= 1 - validFraction} (on 1, 2, 3 with 0.2: 3; pandas'
+ *       {@code quantile(0.8, interpolation='lower')} would give 2); rows with a value {@code >= cutoff} are
+ *       validation, earlier rows training. Rows with a null time go to neither split. One aggregation; no rows are
+ *       collected.
  *   <li>{@link #randomSplit}: a row is validation when {@code rand(seed) < validFraction}; deterministic for a seed
  *       and the same input partitioning (as every Spark random split).
  * </ul>
