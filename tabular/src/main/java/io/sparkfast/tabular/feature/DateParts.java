@@ -250,7 +250,7 @@ public final class DateParts extends Transformer implements MLWritable {
             + "' has a value that does not parse with dateFormat '" + getDateFormat() + "': '"), raw,
             lit("'; fix dateFormat, or set handleInvalid=keep (null parts) or skip (drop rows)"))))
             .otherwise(parsed).cast(parsedType);
-        case "skip" -> df = df.filter(raw.isNull().or(try_to_timestamp(raw, lit(getDateFormat())).isNotNull()));
+        case "skip" -> df = df.filter(raw.isNull().or(valid.isNotNull()));
         default -> { }
       }
       t = parsed;

@@ -1,11 +1,13 @@
 package io.sparkfast.tabular.feature;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.expr;
+import static org.apache.spark.sql.functions.mode;
+import static org.apache.spark.sql.functions.percentile;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
+import io.sparkfast.tabular.util.Frames;
 import io.sparkfast.tabular.util.SchemaChecks;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -132,12 +134,11 @@ public final class FillMissing extends Estimator<FillMissingModel> implements Fi
     String[] in = getInputCols();
     List<Column> aggs = new ArrayList<>();
     for (String c : in) {
-      String name = "`" + c.replace("`", "``") + "`";
       // NaN counts as missing (as in pandas), not as Spark's largest value.
-      String q = "CASE WHEN isnan(CAST(" + name + " AS DOUBLE)) THEN NULL ELSE " + name + " END";
+      Column q = Frames.nanAsNull(col(Frames.quote(c)));
       Column stat = switch (getStrategy()) {
-        case "median" -> expr("percentile(" + q + ", 0.5)");
-        case "mode" -> expr("mode(" + q + ", true)").cast("double");
+        case "median" -> percentile(q, lit(0.5));
+        case "mode" -> mode(q, true).cast("double");
         default -> lit(getFillValue());
       };
       aggs.add(stat);

@@ -1,12 +1,10 @@
 package io.sparkfast.tabular.feature;
 
-import static org.apache.spark.sql.functions.isnan;
-
+import io.sparkfast.tabular.util.Frames;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.Params;
 import org.apache.spark.ml.param.StringArrayParam;
 import org.apache.spark.sql.Column;
-import org.apache.spark.sql.types.DataTypes;
 
 /** Params shared by {@link FillMissing} and {@link FillMissingModel}. */
 interface FillMissingParams extends Params {
@@ -38,6 +36,6 @@ interface FillMissingParams extends Params {
 
   /** Null, or NaN for floating-point columns. */
   static Column missing(Column c) {
-    return c.isNull().or(isnan(c.cast(DataTypes.DoubleType)));
+    return Frames.nanAsNull(c).isNull();
   }
 }

@@ -5,7 +5,6 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_set;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.count_distinct;
-import static org.apache.spark.sql.functions.isnan;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.min;
@@ -15,6 +14,7 @@ import static org.apache.spark.sql.functions.stddev_samp;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
+import io.sparkfast.tabular.util.Frames;
 import io.sparkfast.tabular.util.SchemaChecks;
 import java.util.ArrayList;
 import java.util.List;
@@ -142,7 +142,7 @@ public final class GroupStats extends Estimator<GroupStatsModel> implements Grou
     }
     Column v = col(s.value());
     DataType t = schema.apply(s.value()).dataType();
-    return t instanceof DoubleType || t instanceof FloatType ? when(isnan(v), lit(null)).otherwise(v) : v;
+    return t instanceof DoubleType || t instanceof FloatType ? Frames.nanAsNull(v) : v;
   }
 
   /** The aggregate of {@code s} over a group (also used over a window in within mode). */

@@ -2,11 +2,9 @@ package io.sparkfast.tabular.feature;
 
 import static org.apache.spark.sql.functions.avg;
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.isnan;
-import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.stddev_pop;
-import static org.apache.spark.sql.functions.when;
 
+import io.sparkfast.tabular.util.Frames;
 import io.sparkfast.tabular.util.SchemaChecks;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -87,8 +85,7 @@ public final class Normalize extends Estimator<NormalizeModel> implements MLWrit
     for (String c : in) {
       // As doubles: avg of a decimal column is a decimal, which the double read below cannot take. NaN is missing,
       // as in pandas' mean and std (Spark's avg would make every statistic NaN).
-      Column d = col(c).cast(DataTypes.DoubleType);
-      Column x = when(isnan(d), lit(null)).otherwise(d);
+      Column x = Frames.nanAsNull(col(c).cast(DataTypes.DoubleType));
       aggs.add(avg(x));
       aggs.add(stddev_pop(x));
     }

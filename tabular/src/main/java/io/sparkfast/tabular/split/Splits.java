@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.rand;
 
+import io.sparkfast.tabular.util.Frames;
 import io.sparkfast.tabular.util.SchemaChecks;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -42,7 +43,7 @@ public final class Splits {
       throw new IllegalArgumentException("Time split column '" + column + "' must be a date, timestamp or number but is "
           + type.simpleString() + "; parse it first (split.dateFormat for strings)");
     }
-    String quoted = "`" + column.replace("`", "``") + "`";
+    String quoted = Frames.quote(column);
     // percentile_disc needs numbers: order times by epoch microseconds, dates by epoch days.
     String key = type instanceof NumericType ? quoted
         : type.equals(DataTypes.DateType) ? "unix_date(" + quoted + ")"

@@ -1,6 +1,9 @@
 package io.sparkfast.tabular.util;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.isnan;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.when;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -9,6 +12,7 @@ import java.util.Map;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.DataTypes;
 
 /** DataFrame helpers shared by the stages. */
 public final class Frames {
@@ -32,6 +36,14 @@ public final class Frames {
     }
     pending.forEach((name, c) -> select.add(c.as(name)));
     return df.select(select.toArray(new Column[0]));
+  }
+
+  /**
+   * {@code c} with NaN read as missing (null), as pandas' statistics skip it; Spark's aggregates would count NaN, or
+   * make the result NaN, or sort it as the largest value.
+   */
+  public static Column nanAsNull(Column c) {
+    return when(isnan(c.cast(DataTypes.DoubleType)), lit(null)).otherwise(c);
   }
 
   /** {@code name} quoted with backticks, so that dots and other special characters are taken literally. */
