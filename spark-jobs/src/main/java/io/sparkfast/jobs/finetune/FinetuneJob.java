@@ -12,6 +12,7 @@ import io.sparkfast.common.data.Vocab;
 import io.sparkfast.common.train.EpochMetrics;
 import io.sparkfast.common.train.Learner;
 import io.sparkfast.common.train.callback.Callback;
+import io.sparkfast.common.train.callback.SaveCheckpointCallback;
 import io.sparkfast.common.train.plot.Plots;
 import io.sparkfast.common.vision.VisionSpec;
 import io.sparkfast.common.vision.VisionTraining;
@@ -371,13 +372,12 @@ public final class FinetuneJob {
         int resumed;
         try (Learner learn = VisionTraining.learner(spec, p, trainDs, validDs, sync, rank, manager)) {
           resumed = VisionTraining.runSchedule(learn, spec, ckptLocal, resume, epochs,
-              file -> new io.sparkfast.common.train.callback.SaveCheckpointCallback(file,
-                  spec.fit().checkpointEvery(), 0, written -> {
-                    if (firstAttempt && faults.slowCheckpointSeconds() > 0) {
-                      slowUpload(faults.slowCheckpointSeconds());
-                    }
-                    store.put(written, written.getFileName().toString());
-                  }),
+              file -> new SaveCheckpointCallback(file, spec.fit().checkpointEvery(), 0, written -> {
+                if (firstAttempt && faults.slowCheckpointSeconds() > 0) {
+                  slowUpload(faults.slowCheckpointSeconds());
+                }
+                store.put(written, written.getFileName().toString());
+              }),
               extra);
         }
         double fitSeconds = (System.nanoTime() - tFit) / 1e9;
@@ -559,7 +559,7 @@ public final class FinetuneJob {
    * Every replica waits at the end of each checkpointed epoch until rank 0 has written and uploaded the checkpoint,
    * with its own deadline: otherwise the others would wait for that upload in the next epoch's first all-reduce,
    * whose op_timeout is sized for a training step, not for a large model going to slow shared storage. Order 71,
-   * right after {@link io.sparkfast.common.train.callback.SaveCheckpointCallback}.
+   * right after {@link SaveCheckpointCallback}.
    */
   static final class AwaitCheckpoint implements Callback {
     private final Collective collective;
@@ -584,7 +584,7 @@ public final class FinetuneJob {
 
     @Override
     public void afterEpoch(Learner learn) {
-      if ((learn.epoch() + 1) % everyEpochs == 0) {
+      if (SaveCheckpointCallback.dueAfterEpoch(learn, everyEpochs)) {
         collective.barrier(timeout);
       }
     }

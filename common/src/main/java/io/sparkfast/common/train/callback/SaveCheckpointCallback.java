@@ -68,10 +68,15 @@ public final class SaveCheckpointCallback implements Callback {
     }
   }
 
+  /** Whether the epoch that {@code learn} just finished is one that gets a checkpoint, every {@code everyEpochs}. */
+  public static boolean dueAfterEpoch(Learner learn, int everyEpochs) {
+    return (learn.epoch() + 1) % everyEpochs == 0;
+  }
+
   /** {@inheritDoc} */
   @Override
   public void afterEpoch(Learner learn) {
-    if ((learn.epoch() + 1) % everyEpochs == 0 && learn.saveCheckpoint(file)) {
+    if (dueAfterEpoch(learn, everyEpochs) && learn.saveCheckpoint(file)) {
       logger.info("Checkpoint after epoch {} written to {}", learn.epoch(), file);
       onWritten.accept(file);
     }
