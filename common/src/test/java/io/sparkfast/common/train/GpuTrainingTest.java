@@ -70,14 +70,14 @@ class GpuTrainingTest {
     try (NDManager cpu = NDManager.newBaseManager(Device.cpu()); NDManager dev = NDManager.newBaseManager(device)) {
       Block onCpu = TrainFixtures.mlp(cpu, 16, false, 7);
       Block onDev = TrainFixtures.mlp(dev, 16, false, 99);
+      ParameterList a = onCpu.getParameters();
+      ParameterList b = onDev.getParameters();
       // the same starting weights on both, copied in place as VisionTraining copies a pretrained body
-      for (int i = 0; i < onCpu.getParameters().size(); i++) {
-        onDev.getParameters().valueAt(i).getArray().set(onCpu.getParameters().valueAt(i).getArray().toFloatArray());
+      for (int i = 0; i < a.size(); i++) {
+        b.valueAt(i).getArray().set(a.valueAt(i).getArray().toFloatArray());
       }
       fit(onCpu, TrainFixtures.blobs(cpu, 96, 16, false, 1), cpu);
       fit(onDev, TrainFixtures.blobs(dev, 96, 16, false, 1), dev);
-      ParameterList a = onCpu.getParameters();
-      ParameterList b = onDev.getParameters();
       for (int i = 0; i < a.size(); i++) {
         NDArray x = a.get(i).getValue().getArray();
         NDArray y = b.get(i).getValue().getArray();
