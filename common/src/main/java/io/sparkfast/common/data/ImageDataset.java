@@ -7,8 +7,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.training.dataset.RandomAccessDataset;
 import ai.djl.training.dataset.Record;
 import ai.djl.util.Progress;
+import ai.djl.util.RandomUtils;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * A labelled image dataset for DJL training and evaluation: each record is (image, label) where the image is
@@ -17,9 +17,11 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * to (N, C, H, W) and (N) or (N, classes).
  *
  * <p>Training datasets ({@link Builder#optTraining}) augment each item with seed
- * {@code ImagePipeline.itemSeed(seed, index, pass)} where {@code pass} counts how often that item has been
- * read from this dataset instance, so every epoch sees new augmentations and a run with the same seed and
- * the same sampling order is reproducible. Validation datasets are deterministic.
+ * {@code ImagePipeline.itemSeed(seed, index, draw)} where {@code draw} comes from the engine's random generator
+ * ({@code Engine.setRandomSeed}), which the Learner reseeds from its position before fetching every batch: every
+ * epoch sees new augmentations, and they depend on the position only, not on how often this dataset instance
+ * was read, so a run resumed in a new process with a new dataset augments as the uninterrupted one did.
+ * Validation datasets are deterministic.
  *
  * <p>Images that cannot be decoded fail with an {@link ImageDecodeException} naming the file.
  */
@@ -31,7 +33,6 @@ public final class ImageDataset extends RandomAccessDataset {
   private final boolean training;
   private final boolean multiLabel;
   private final long seed;
-  private final AtomicLongArray passes;
 
   private ImageDataset(Builder b) {
     super(b);
@@ -41,7 +42,6 @@ public final class ImageDataset extends RandomAccessDataset {
     this.training = b.training;
     this.multiLabel = b.multiLabel;
     this.seed = b.seed;
-    this.passes = new AtomicLongArray(items.size());
   }
 
   /** A new builder. */
@@ -56,8 +56,7 @@ public final class ImageDataset extends RandomAccessDataset {
     Image image = item.source().decode();
     NDArray x;
     if (training) {
-      long pass = passes.getAndIncrement((int) index);
-      x = pipeline.train(image, manager, ImagePipeline.itemSeed(seed, index, pass));
+      x = pipeline.train(image, manager, ImagePipeline.itemSeed(seed, index, RandomUtils.RANDOM.nextLong()));
     } else {
       x = pipeline.valid(image, manager);
     }

@@ -14,7 +14,13 @@ import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.norm.Dropout;
+import ai.djl.nn.Blocks;
 import ai.djl.training.dataset.ArrayDataset;
+import io.sparkfast.common.data.ImageDataset;
+import io.sparkfast.common.data.ImageFolders;
+import io.sparkfast.common.data.ImagePipelineConfig;
+import io.sparkfast.common.data.ImageSplits;
+import io.sparkfast.common.testing.TestImages;
 import io.sparkfast.common.train.EpochMetrics;
 import io.sparkfast.common.train.Learner;
 import io.sparkfast.common.train.callback.CancelFitException;
@@ -177,6 +183,49 @@ class CheckpointTest {
   @Test
   void resumeAtEpochBoundaryGivesIdenticalLosses() throws Exception {
     checkResume(6);
+  }
+
+  /**
+   * An augmented ImageDataset is rebuilt when a run restarts: the resumed epochs must see the augmentations the
+   * uninterrupted run saw, not the first epoch's again.
+   */
+  @Test
+  void resumeWithAFreshAugmentedImageDatasetGivesIdenticalLosses() throws Exception {
+    Path root = tmp.resolve("img");
+    TestImages.writeFolderTree(root, new String[] {"train", "valid"}, new String[] {"a", "b"}, 4, 12);
+    ImageSplits splits = ImageFolders.fromSplitFolders(root, "train", "valid");
+    Path file = tmp.resolve("img.ckpt");
+    try (NDManager m = NDManager.newBaseManager()) {
+      List<Double> straight;
+      try (Learner a = imageLearner(m, splits, 7)) {
+        a.fit(3, LearningRates.of(1e-2));
+        straight = a.recorder().rawLosses();
+        assertEquals(6, straight.size());
+      }
+      try (Learner b = imageLearner(m, splits, 7)) {
+        b.addCallback(stopAfter(3, file));
+        b.fit(3, LearningRates.of(1e-2));
+      }
+      try (Learner c = imageLearner(m, splits, 99)) {
+        c.resume(file);
+        List<Double> resumed = c.recorder().rawLosses();
+        assertEquals(straight.size(), resumed.size());
+        for (int i = 0; i < straight.size(); i++) {
+          assertEquals(straight.get(i), resumed.get(i), 1e-6, "loss of batch " + i);
+        }
+      }
+    }
+  }
+
+  /** A Learner over new (augmenting) ImageDatasets of {@code splits}, as a restarted process builds them. */
+  private static Learner imageLearner(NDManager m, ImageSplits splits, int initSeed) {
+    ImageDataset[] ds = ImageDataset.of(splits, ImagePipelineConfig.defaults(8), 4, 5);
+    SequentialBlock net = new SequentialBlock().add(Blocks.batchFlattenBlock())
+        .add(Linear.builder().setUnits(2).build());
+    Engine.getInstance().setRandomSeed(initSeed);
+    net.initialize(m, DataType.FLOAT32, new Shape(4, 3, 8, 8));
+    return Learner.builder().setBlock(net).setLoss(new CrossEntropy()).setTrainData(ds[0]).optValidData(ds[1])
+        .optManager(m).build();
   }
 
   @Test
