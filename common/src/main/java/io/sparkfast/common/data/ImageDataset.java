@@ -7,8 +7,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.training.dataset.RandomAccessDataset;
 import ai.djl.training.dataset.Record;
 import ai.djl.util.Progress;
-import ai.djl.util.RandomUtils;
+import io.sparkfast.common.train.PositionSeeded;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * A labelled image dataset for DJL training and evaluation: each record is (image, label) where the image is
@@ -17,15 +18,16 @@ import java.util.List;
  * to (N, C, H, W) and (N) or (N, classes).
  *
  * <p>Training datasets ({@link Builder#optTraining}) augment each item with seed
- * {@code ImagePipeline.itemSeed(seed, index, draw)} where {@code draw} comes from the engine's random generator
- * ({@code Engine.setRandomSeed}), which the Learner reseeds from its position before fetching every batch: every
- * epoch sees new augmentations, and they depend on the position only, not on how often this dataset instance
- * was read, so a run resumed in a new process with a new dataset augments as the uninterrupted one did.
+ * {@code ImagePipeline.itemSeed(seed, index, position)} where {@code position} is the seed the Learner passes
+ * ({@link PositionSeeded}) before fetching every batch: every epoch sees new augmentations, and they depend on
+ * the batch's position only, not on how often this dataset instance was read or on a generator shared with other
+ * threads, so a run resumed in a new process with a new dataset augments as the uninterrupted one did. Read
+ * outside a Learner (never positioned), {@code position} counts how often the item was read from this instance.
  * Validation datasets are deterministic.
  *
  * <p>Images that cannot be decoded fail with an {@link ImageDecodeException} naming the file.
  */
-public final class ImageDataset extends RandomAccessDataset {
+public final class ImageDataset extends RandomAccessDataset implements PositionSeeded {
 
   private final List<ImageItem> items;
   private final Vocab vocab;
@@ -33,6 +35,8 @@ public final class ImageDataset extends RandomAccessDataset {
   private final boolean training;
   private final boolean multiLabel;
   private final long seed;
+  private final AtomicLongArray passes;
+  private volatile Long positionSeed;
 
   private ImageDataset(Builder b) {
     super(b);
@@ -42,6 +46,7 @@ public final class ImageDataset extends RandomAccessDataset {
     this.training = b.training;
     this.multiLabel = b.multiLabel;
     this.seed = b.seed;
+    this.passes = new AtomicLongArray(items.size());
   }
 
   /** A new builder. */
@@ -56,11 +61,19 @@ public final class ImageDataset extends RandomAccessDataset {
     Image image = item.source().decode();
     NDArray x;
     if (training) {
-      x = pipeline.train(image, manager, ImagePipeline.itemSeed(seed, index, RandomUtils.RANDOM.nextLong()));
+      Long position = positionSeed;
+      long draw = position != null ? position : passes.getAndIncrement((int) index);
+      x = pipeline.train(image, manager, ImagePipeline.itemSeed(seed, index, draw));
     } else {
       x = pipeline.valid(image, manager);
     }
     return new Record(new NDList(x), new NDList(label(item, manager)));
+  }
+
+  /** {@inheritDoc} */
+  @Override
+  public void seedPosition(long seed) {
+    this.positionSeed = seed;
   }
 
   private NDArray label(ImageItem item, NDManager manager) {

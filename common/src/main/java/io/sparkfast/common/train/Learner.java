@@ -595,7 +595,10 @@ public final class Learner implements AutoCloseable {
       Iterator<Batch> it = data.getData(epochManager).iterator();
       int i = 0;
       while (true) {
-        reseed(epoch, i, phase);
+        long position = reseed(epoch, i, phase);
+        if (data instanceof PositionSeeded p) {
+          p.seedPosition(position);
+        }
         if (!it.hasNext()) {
           break;
         }
@@ -737,10 +740,12 @@ public final class Learner implements AutoCloseable {
     }
   }
 
-  private void reseed(int ep, int batchIndex, int phase) {
+  /** Reseeds the engine and {@link #random()} from the position; returns the position's seed. */
+  private long reseed(int ep, int batchIndex, int phase) {
     long s = mix(mix(mix(seed ^ 0x5DEECE66DL, ep), batchIndex), phase);
     Engine.getInstance().setRandomSeed((int) (s ^ (s >>> 32)) & Integer.MAX_VALUE);
     random = new Random(s);
+    return s;
   }
 
   private static long mix(long a, long b) {

@@ -109,6 +109,16 @@ class ImageDatasetTest {
       float[] first = ds[0].get(m, 0).getData().singletonOrThrow().toFloatArray();
       float[] second = ds[0].get(m, 0).getData().singletonOrThrow().toFloatArray();
       assertFalse(Arrays.equals(first, second));
+      // positioned by a Learner: the augmentation depends on the position seed only, not on how often the item was
+      // read or on the engine's shared generator (which replicas on threads of one JVM would interleave)
+      ds[0].seedPosition(42);
+      ai.djl.engine.Engine.getInstance().setRandomSeed(1);
+      float[] atA = ds[0].get(m, 0).getData().singletonOrThrow().toFloatArray();
+      ai.djl.engine.Engine.getInstance().setRandomSeed(2);
+      float[] atAAgain = ds[0].get(m, 0).getData().singletonOrThrow().toFloatArray();
+      assertArrayEquals(atA, atAAgain);
+      ds[0].seedPosition(43);
+      assertFalse(Arrays.equals(atA, ds[0].get(m, 0).getData().singletonOrThrow().toFloatArray()));
     }
   }
 
