@@ -18,7 +18,9 @@ import java.util.stream.IntStream;
 /**
  * fastai's {@code ClassificationInterpretation} for single-label classifiers: per-item predicted
  * probabilities, targets and losses on a validation set, with top losses, the confusion matrix and the most
- * confused pairs.
+ * confused pairs. As fastai computes the losses with the learner's loss function, a model trained with label
+ * smoothing ({@code eps > 0}) gets fastai's {@code LabelSmoothingCrossEntropy} per item,
+ * {@code eps / c * -sum_k log p_k + (1 - eps) * -log p_y}, and otherwise the cross-entropy {@code -log p_y}.
  */
 public final class ClassificationInterpretation {
 
@@ -29,7 +31,11 @@ public final class ClassificationInterpretation {
   private final int[] predicted;
   private final float[] losses;
 
-  private ClassificationInterpretation(Vocab vocab, List<ImageSource> sources, float[][] probs, int[] targets) {
+  private ClassificationInterpretation(Vocab vocab, List<ImageSource> sources, float[][] probs, int[] targets,
+      double labelSmoothing) {
+    if (!(labelSmoothing >= 0 && labelSmoothing < 1)) {
+      throw new IllegalArgumentException("Label smoothing eps must be in [0, 1); got " + labelSmoothing);
+    }
     if (probs.length != targets.length || sources.size() != targets.length) {
       throw new IllegalArgumentException("Interpretation needs one probability row, target and source per item; got "
           + probs.length + " rows, " + targets.length + " targets, " + sources.size() + " sources");
@@ -56,12 +62,24 @@ public final class ClassificationInterpretation {
         }
       }
       predicted[i] = best;
-      losses[i] = (float) -Math.log(Math.max(probs[i][targets[i]], Float.MIN_VALUE));
+      losses[i] = (float) loss(probs[i], targets[i], labelSmoothing);
     }
   }
 
+  private static double loss(float[] p, int target, double eps) {
+    double nll = -Math.log(Math.max(p[target], Float.MIN_VALUE));
+    if (eps == 0) {
+      return nll;
+    }
+    double smooth = 0;
+    for (float pk : p) {
+      smooth -= Math.log(Math.max(pk, Float.MIN_VALUE));
+    }
+    return eps / p.length * smooth + (1 - eps) * nll;
+  }
+
   /**
-   * From already computed probabilities.
+   * From already computed probabilities, with cross-entropy losses.
    *
    * @param sources the validation items' images (for names and thumbnails)
    * @param probs [items][classes] softmax probabilities
@@ -69,7 +87,16 @@ public final class ClassificationInterpretation {
    */
   public static ClassificationInterpretation of(Vocab vocab, List<ImageSource> sources, float[][] probs,
       int[] targets) {
-    return new ClassificationInterpretation(vocab, sources, probs, targets);
+    return of(vocab, sources, probs, targets, 0);
+  }
+
+  /**
+   * From already computed probabilities, with the losses of a model trained with label smoothing {@code eps} (0:
+   * cross-entropy).
+   */
+  public static ClassificationInterpretation of(Vocab vocab, List<ImageSource> sources, float[][] probs,
+      int[] targets, double labelSmoothing) {
+    return new ClassificationInterpretation(vocab, sources, probs, targets, labelSmoothing);
   }
 
   /**
@@ -78,6 +105,17 @@ public final class ClassificationInterpretation {
    * @throws IllegalArgumentException when an item cannot be decoded (validation data must be clean)
    */
   public static ClassificationInterpretation fromPredictor(BatchPredictor predictor, List<ImageItem> valid) {
+    return fromPredictor(predictor, valid, 0);
+  }
+
+  /**
+   * Runs {@code predictor} over labelled validation items; the losses are those of a model trained with label
+   * smoothing {@code labelSmoothing} (0: cross-entropy), as fastai computes them with the learner's loss.
+   *
+   * @throws IllegalArgumentException when an item cannot be decoded (validation data must be clean)
+   */
+  public static ClassificationInterpretation fromPredictor(BatchPredictor predictor, List<ImageItem> valid,
+      double labelSmoothing) {
     List<ImageSource> sources = valid.stream().map(ImageItem::source).toList();
     List<Prediction> preds = predictor.predict(sources, 1);
     float[][] probs = new float[preds.size()][];
@@ -90,7 +128,7 @@ public final class ClassificationInterpretation {
       probs[i] = p.probabilities();
       targets[i] = valid.get(i).label();
     }
-    return of(predictor.vocab(), sources, probs, targets);
+    return of(predictor.vocab(), sources, probs, targets, labelSmoothing);
   }
 
   /** The class vocabulary. */
@@ -103,7 +141,7 @@ public final class ClassificationInterpretation {
     return targets.length;
   }
 
-  /** Per-item cross-entropy losses. */
+  /** Per-item losses (cross-entropy, or label-smoothing cross-entropy when built with {@code eps > 0}). */
   public float[] losses() {
     return losses.clone();
   }

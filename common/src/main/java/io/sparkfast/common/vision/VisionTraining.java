@@ -575,7 +575,8 @@ public final class VisionTraining {
       m.setBlock(prepared.model().block());
       try (BatchPredictor predictor = new BatchPredictor(m, vocab, prepared.pipeline(), false,
           spec.fit().batchSize())) {
-        ClassificationInterpretation interp = ClassificationInterpretation.fromPredictor(predictor, valid);
+        ClassificationInterpretation interp = ClassificationInterpretation.fromPredictor(predictor, valid,
+            spec.fit().labelSmoothing());
         out.put("accuracy", interp.accuracy());
         out.put("error_rate", 1 - interp.accuracy());
         InterpretationPlots.plotConfusionMatrix(interp, plots.resolve("confusion_matrix.png"));

@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import io.sparkfast.common.data.ImageFolders;
 import io.sparkfast.common.data.ImagePipelineConfig;
 import io.sparkfast.common.data.ImageSource;
@@ -15,6 +18,7 @@ import io.sparkfast.common.infer.BatchPredictor;
 import io.sparkfast.common.model.ModelConfig;
 import io.sparkfast.common.testing.TestImages;
 import io.sparkfast.common.testing.TinyModels;
+import io.sparkfast.common.train.loss.LabelSmoothingCrossEntropy;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,6 +77,36 @@ class ClassificationInterpretationTest {
       assertTrue(top.get(i - 1).loss() >= top.get(i).loss());
     }
     assertEquals(9, interp.topLosses(100).size());
+  }
+
+  /**
+   * fastai ranks top losses by the learner's loss: with label smoothing, an item whose other classes are very
+   * unlikely can outrank one with a lower p(actual). The per-item losses equal the training loss's per-sample ones
+   * (LabelSmoothingCrossEntropy on logits log p).
+   */
+  @Test
+  void topLossesUseTheLabelSmoothingLossOfTheTraining(@TempDir Path root) {
+    float[][] probs = {{0.3f, 0.35f, 0.35f}, {0.31f, 0.689f, 0.001f}};
+    int[] targets = {0, 0};
+    List<ImageSource> sources = List.of(
+        ImageSource.of(TestImages.writePng(TestImages.noise(8, 8, 1), root.resolve("a.png"))),
+        ImageSource.of(TestImages.writePng(TestImages.noise(8, 8, 2), root.resolve("b.png"))));
+    ClassificationInterpretation plain = ClassificationInterpretation.of(VOCAB, sources, probs, targets);
+    assertEquals(0, plain.topLosses(1).get(0).index());
+    ClassificationInterpretation smoothed = ClassificationInterpretation.of(VOCAB, sources, probs, targets, 0.1);
+    assertEquals(1, smoothed.topLosses(1).get(0).index());
+    // hand-computed: eps/c * -sum_k ln p_k + (1 - eps) * -ln p_y
+    double a = 0.1 / 3 * -(Math.log(0.3) + 2 * Math.log(0.35)) + 0.9 * -Math.log(0.3);
+    assertEquals(a, smoothed.losses()[0], 1e-5);
+    try (NDManager m = NDManager.newBaseManager()) {
+      NDArray logits = m.create(probs).log();
+      float[] training = new LabelSmoothingCrossEntropy(0.1, null)
+          .perSample(new NDList(m.create(new long[] {0, 0})), new NDList(logits))
+          .toFloatArray();
+      assertArrayEquals(training, smoothed.losses(), 1e-5f);
+    }
+    assertThrows(IllegalArgumentException.class,
+        () -> ClassificationInterpretation.of(VOCAB, sources, probs, targets, 1.0));
   }
 
   @Test
