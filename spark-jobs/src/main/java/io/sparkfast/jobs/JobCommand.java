@@ -162,6 +162,11 @@ public abstract class JobCommand implements Callable<Integer> {
       if (c instanceof InterruptedException) {
         return new SparkfastException(SparkfastException.Kind.CANCELLED, "cancelled", t);
       }
+      if (c instanceof com.typesafe.config.ConfigException) {
+        // a key read straight from the config with the wrong type or a bad value: configuration, not runtime
+        return new SparkfastException(SparkfastException.Kind.CONFIG, "bad configuration: " + oneLine(c.getMessage()),
+            t);
+      }
     }
     for (Throwable c = t; c != null; c = c.getCause()) {
       String msg = String.valueOf(c.getMessage());
