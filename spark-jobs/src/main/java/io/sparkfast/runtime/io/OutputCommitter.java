@@ -43,12 +43,22 @@ public final class OutputCommitter implements AutoCloseable {
       throw new IllegalArgumentException("--out " + out + " is an existing file; give a directory path");
     }
     Path parent = target.getParent();
-    if (parent != null && !fs.exists(parent) && !fs.mkdirs(parent)) {
-      throw new IOException("cannot create the parent directory of --out: " + parent);
+    if (parent == null) {
+      throw new IllegalArgumentException("--out " + out + " is the root directory; give a directory below it");
     }
     Path work = new Path(parent, "." + target.getName() + ".tmp-" + UUID.randomUUID());
-    if (!fs.mkdirs(work)) {
-      throw new IOException("cannot create the work directory " + work + " (check permissions on " + parent + ")");
+    try {
+      if (!fs.exists(parent) && !fs.mkdirs(parent)) {
+        throw new IllegalArgumentException("--out " + out + " is not writable: cannot create its parent " + parent);
+      }
+      if (!fs.mkdirs(work)) {
+        throw new IllegalArgumentException("--out " + out + " is not writable: cannot create the work directory "
+            + work + " (check permissions on " + parent + ")");
+      }
+    } catch (org.apache.hadoop.fs.ParentNotDirectoryException | org.apache.hadoop.fs.FileAlreadyExistsException
+        | org.apache.hadoop.security.AccessControlException | java.nio.file.AccessDeniedException e) {
+      // where --out points can never hold the output: bad input, not a failure a retry could fix
+      throw new IllegalArgumentException("--out " + out + " is not writable: " + e.getMessage(), e);
     }
     return new OutputCommitter(fs, target, work);
   }

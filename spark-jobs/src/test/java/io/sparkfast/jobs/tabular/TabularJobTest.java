@@ -275,6 +275,17 @@ class TabularJobTest {
   }
 
   @Test
+  void unwritableOutIsBadInputNamingOut() {
+    // --out below an existing file: the output can never be created there, so a retry would fail the same way
+    Path out = titanic.resolve("out");
+    CliRun run = CliRun.of(args(titanicConf, out));
+    assertEquals(ExitCodes.BAD_INPUT, run.exitCode(), run.err());
+    assertTrue(run.errorLine().contains("--out " + out), run.errorLine());
+    assertTrue(run.errorLine().contains("not a directory"), run.errorLine());
+    assertTrue(Files.isRegularFile(titanic), "the file in the way is left as it is");
+  }
+
+  @Test
   void emptyInputIsBadInput() throws Exception {
     Path empty = Files.writeString(dir.resolve("empty.csv"), "row_id,pclass,survived,sex,age,fare\n");
     Path out = dir.resolve("out-empty");
