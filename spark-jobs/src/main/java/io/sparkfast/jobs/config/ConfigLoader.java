@@ -89,8 +89,23 @@ public final class ConfigLoader {
   }
 
   private static void requireKnownKeys(Config user, Config reference) {
-    for (Map.Entry<String, ConfigValue> e : user.entrySet()) {
-      String key = e.getKey();
+    requireKnownKeys(user.root(), List.of(), reference);
+  }
+
+  /**
+   * Every leaf under {@code object}, nulls and empty objects included ({@link Config#entrySet()} leaves those out,
+   * so {@code model.numTreez = null} or {@code modle {}} would pass unnoticed).
+   */
+  private static void requireKnownKeys(com.typesafe.config.ConfigObject object, List<String> prefix,
+      Config reference) {
+    for (Map.Entry<String, ConfigValue> e : object.entrySet()) {
+      List<String> path = new java.util.ArrayList<>(prefix);
+      path.add(e.getKey());
+      if (e.getValue() instanceof com.typesafe.config.ConfigObject child && !child.isEmpty()) {
+        requireKnownKeys(child, path, reference);
+        continue;
+      }
+      String key = com.typesafe.config.ConfigUtil.joinPath(path);
       if (!reference.hasPathOrNull(key) && !underOpenSection(key, reference)) {
         throw SparkfastException.config(
             "unknown config key '" + key + "'; valid keys: " + String.join(", ", validKeys(reference)));

@@ -50,4 +50,16 @@ class ConfigLoaderTest {
     SparkfastException noEquals = assertThrows(SparkfastException.class, () -> load("model.numTrees"));
     assertTrue(noEquals.getMessage().contains("--set expects key=value"), noEquals.getMessage());
   }
+  @Test
+  void unknownKeysSetToNullOrAnEmptyObjectAreErrorsToo() {
+    // Config.entrySet() leaves out null values and empty objects: a misspelled key is still unknown
+    SparkfastException nul = assertThrows(SparkfastException.class, () -> load("model.numTreez=null"));
+    assertTrue(nul.getMessage().contains("unknown config key 'model.numTreez'"), nul.getMessage());
+    assertTrue(nul.getMessage().contains("model.numTrees"), nul.getMessage());
+    SparkfastException empty = assertThrows(SparkfastException.class, () -> load("modle={}"));
+    assertTrue(empty.getMessage().contains("unknown config key 'modle'"), empty.getMessage());
+    // known keys still take null and known sections an empty object
+    load("input.csv={}", "plots={}");
+    ConfigLoader.load("vision-reference.conf", null, null, List.of("model.pretrained=null", "train.resume_from=null"));
+  }
 }
