@@ -3,6 +3,7 @@ package io.sparkfast.jobs.vision;
 import com.typesafe.config.Config;
 import io.sparkfast.common.vision.VisionSpec;
 import io.sparkfast.common.vision.VisionTraining;
+import io.sparkfast.jobs.SparkfastException;
 import io.sparkfast.runtime.io.OutputCommitter;
 import java.nio.file.Path;
 import java.util.Map;
@@ -23,6 +24,12 @@ public final class TrainCommand extends VisionJobCommand {
   protected Map<String, Object> runJob(SparkSession spark, Config config, OutputCommitter out) throws Exception {
     VisionSpec spec = VisionConfig.spec(config);
     String resume = VisionConfig.str(config, "train.resume_from");
+    if (resume != null && java.util.Arrays.stream(VisionTraining.CHECKPOINTS)
+        .noneMatch(name -> java.nio.file.Files.isRegularFile(Path.of(resume).resolve(name)))) {
+      // as finetune: a missing or misspelled folder must not quietly train from scratch
+      throw SparkfastException.input("train.resume_from " + resume + " holds no checkpoint ("
+          + String.join(", ", VisionTraining.CHECKPOINTS) + ")");
+    }
     Path local = out.localWorkDir();
     return VisionTraining.train(spec, local, resume == null ? null : Path.of(resume));
   }

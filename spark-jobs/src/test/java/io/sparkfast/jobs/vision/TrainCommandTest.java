@@ -141,6 +141,19 @@ class TrainCommandTest {
   }
 
   @Test
+  void resumeFromAFolderWithoutCheckpointsIsBadInput() {
+    // a misspelled or missing train.resume_from must not quietly train from scratch
+    Path out = dir.resolve("resume-missing");
+    for (Path from : List.of(dir.resolve("no-such-run/checkpoints"), shapes)) {
+      CliRun run = train(out, "train.epochs=1", "eval.tta=false", "train.resume_from=\"" + from + "\"");
+      assertEquals(ExitCodes.BAD_INPUT, run.exitCode(), run.err());
+      assertTrue(run.errorLine().contains("train.resume_from " + from), run.errorLine());
+      assertTrue(run.errorLine().contains("holds no checkpoint"), run.errorLine());
+      assertFalse(Files.exists(out));
+    }
+  }
+
+  @Test
   void badInputsFailClearlyWithoutOutput() throws Exception {
     // missing folder
     Path out = dir.resolve("bad");
