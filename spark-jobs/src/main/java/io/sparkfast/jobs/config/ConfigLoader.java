@@ -127,12 +127,23 @@ public final class ConfigLoader {
     return false;
   }
 
+  /** Every leaf key of the reference, those whose default is null included (entrySet() leaves them out). */
   private static TreeSet<String> validKeys(Config reference) {
     TreeSet<String> keys = new TreeSet<>();
-    for (Map.Entry<String, ConfigValue> e : reference.entrySet()) {
-      keys.add(e.getKey());
-    }
+    collectKeys(reference.root(), List.of(), keys);
     return keys;
+  }
+
+  private static void collectKeys(com.typesafe.config.ConfigObject object, List<String> prefix, TreeSet<String> keys) {
+    for (Map.Entry<String, ConfigValue> e : object.entrySet()) {
+      List<String> path = new java.util.ArrayList<>(prefix);
+      path.add(e.getKey());
+      if (e.getValue() instanceof com.typesafe.config.ConfigObject child && !child.isEmpty()) {
+        collectKeys(child, path, keys);
+      } else {
+        keys.add(com.typesafe.config.ConfigUtil.joinPath(path));
+      }
+    }
   }
 
   /** Reads a typed value, turning Typesafe Config's type errors into configuration errors naming the key. */

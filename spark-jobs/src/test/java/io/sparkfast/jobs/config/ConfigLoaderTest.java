@@ -62,4 +62,15 @@ class ConfigLoaderTest {
     load("input.csv={}", "plots={}");
     ConfigLoader.load("vision-reference.conf", null, null, List.of("model.pretrained=null", "train.resume_from=null"));
   }
+  @Test
+  void validKeysListIncludesKeysWhoseDefaultIsNull() {
+    // data.path, model.pretrained, train.resume_from default to null; a user who misspells one must see it listed
+    SparkfastException e = assertThrows(SparkfastException.class,
+        () -> ConfigLoader.load("vision-reference.conf", null, null, List.of("data.pth=/data/x")));
+    assertTrue(e.getMessage().contains("unknown config key 'data.pth'"), e.getMessage());
+    for (String key : List.of("data.path", "data.cache", "model.pretrained", "train.resume_from",
+        "distributed.checkpoint_dir")) {
+      assertTrue(e.getMessage().contains(key), key + " listed: " + e.getMessage());
+    }
+  }
 }
