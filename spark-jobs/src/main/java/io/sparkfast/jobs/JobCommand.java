@@ -168,6 +168,22 @@ public abstract class JobCommand implements Callable<Integer> {
             t);
       }
     }
+    // a malformed record (FAILFAST) surfaces when the rows are first read, wrapped in a task failure: bad input,
+    // named by its file and the record itself
+    String readFile = null;
+    String malformed = null;
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      String msg = String.valueOf(c.getMessage());
+      if (readFile == null && msg.contains("[FAILED_READ_FILE")) {
+        readFile = oneLine(msg).replaceFirst("^\\[[A-Z_.]+\\] ", "").replaceFirst("\\.?\\s*$", "");
+      }
+      if (msg.contains("[MALFORMED_")) {
+        malformed = oneLine(msg);
+      }
+    }
+    if (malformed != null) {
+      return SparkfastException.input(readFile == null ? malformed : readFile + ": " + malformed, t);
+    }
     for (Throwable c = t; c != null; c = c.getCause()) {
       String msg = String.valueOf(c.getMessage());
       if (c instanceof AnalysisException || c instanceof FileNotFoundException

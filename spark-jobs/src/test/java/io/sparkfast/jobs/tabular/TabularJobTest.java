@@ -286,6 +286,20 @@ class TabularJobTest {
   }
 
   @Test
+  void malformedCsvRecordIsBadInputNamingTheRecord() throws Exception {
+    // a row with more fields than the header: FAILFAST rejects it when the rows are first read
+    List<String> lines = Files.readAllLines(titanic);
+    lines.set(5, lines.get(5) + ",extra,fields");
+    Path bad = Files.write(dir.resolve("malformed.csv"), lines);
+    Path out = dir.resolve("out-malformed");
+    CliRun run = CliRun.of(args(titanicConf, out, "input.path=\"" + bad + "\""));
+    assertEquals(ExitCodes.BAD_INPUT, run.exitCode(), run.err());
+    assertTrue(run.errorLine().contains("malformed.csv"), run.errorLine());
+    assertTrue(run.errorLine().contains("Malformed CSV record: " + lines.get(5)), run.errorLine());
+    assertFalse(Files.exists(out));
+  }
+
+  @Test
   void emptyInputIsBadInput() throws Exception {
     Path empty = Files.writeString(dir.resolve("empty.csv"), "row_id,pclass,survived,sex,age,fare\n");
     Path out = dir.resolve("out-empty");
