@@ -136,7 +136,17 @@ public abstract class JobCommand implements Callable<Integer> {
     if (!new SparkConf().contains("spark.master")) {
       b.master(master);
     }
-    return b.getOrCreate();
+    try {
+      return b.getOrCreate();
+    } catch (Exception e) { // SparkException, thrown undeclared from Scala
+      if (e instanceof org.apache.spark.SparkException
+          && String.valueOf(e.getMessage()).startsWith("Could not parse Master URL")) {
+        // a typo in --master (or spark.master) fails the same way on every retry
+        throw SparkfastException.config("--master " + master + ": " + oneLine(e.getMessage())
+            + "; use local[N], spark://HOST:PORT, yarn or k8s://URL");
+      }
+      throw e;
+    }
   }
 
   private Map<String, Object> manifest(Config config, SparkSession spark, Instant started) {

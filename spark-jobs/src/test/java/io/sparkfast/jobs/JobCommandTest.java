@@ -44,4 +44,13 @@ class JobCommandTest {
     assertTrue(ft.errorLine().contains("distributed.replicas"), ft.errorLine());
     assertFalse(Files.exists(ftOut));
   }
+  @Test
+  void unparsableMasterIsAConfigErrorNamingMaster() {
+    stopSpark(); // a session left by another test would be reused whatever --master says
+    Path out = dir.resolve("master-out");
+    CliRun run = CliRun.of("tabular", "--master", "bogus://x", "--out", out.toString());
+    assertEquals(ExitCodes.BAD_CONFIG, run.exitCode(), run.err());
+    assertTrue(run.errorLine().contains("--master bogus://x"), run.errorLine());
+    assertFalse(Files.exists(out));
+  }
 }
