@@ -93,6 +93,9 @@ public final class TabularJob {
     List<String> features = resolveFeatures(trainP.schema());
     trainP.count();
     validP.count();
+    if (cfg.isClassification()) {
+      requireZeroOneTarget(trainP, validP);
+    }
     Map<String, Long> unparsableDates = unparsableDates(prepModel, train, valid);
     // the prepared splits are cached; the raw ones would only compete with training for memory
     train.unpersist();
@@ -240,6 +243,20 @@ public final class TabularJob {
       }
     }
     return counts;
+  }
+
+  /** Classification here is binary with labels 0/1 (the baseline, AUC and log loss assume it); names any other. */
+  private void requireZeroOneTarget(Dataset<Row> trainP, Dataset<Row> validP) {
+    Column target = col(cfg.target());
+    List<Row> other = trainP.select(target).union(validP.select(target))
+        .filter(target.isNotNull().and(target.isin(0, 1).unary_$bang())).distinct().orderBy(target).limit(5)
+        .collectAsList();
+    if (!other.isEmpty()) {
+      throw SparkfastException.input("task = classification needs a 0/1 target, but target '" + cfg.target()
+          + "' also has " + other.stream().map(r -> String.valueOf(r.get(0))).toList()
+          + (other.size() == 5 ? " (and maybe more)" : "") + "; map it to 0/1 in the pipeline or use task = regression",
+          null);
+    }
   }
 
   private List<String> resolveFeatures(StructType schema) {

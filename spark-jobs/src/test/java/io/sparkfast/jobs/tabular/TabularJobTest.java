@@ -300,6 +300,17 @@ class TabularJobTest {
   }
 
   @Test
+  void classificationTargetThatIsNotZeroOneIsBadInputNamingItsValues() {
+    // task = classification is binary with labels 0/1; pclass holds 1, 2, 3
+    Path out = dir.resolve("out-multiclass");
+    CliRun run = CliRun.of(args(titanicConf, out, "target=pclass", "features=[fare, sex_idx]"));
+    assertEquals(ExitCodes.BAD_INPUT, run.exitCode(), run.err());
+    assertTrue(run.errorLine().contains("target 'pclass'"), run.errorLine());
+    assertTrue(run.errorLine().contains("0/1") && run.errorLine().contains("2"), run.errorLine());
+    assertFalse(Files.exists(out));
+  }
+
+  @Test
   void emptyInputIsBadInput() throws Exception {
     Path empty = Files.writeString(dir.resolve("empty.csv"), "row_id,pclass,survived,sex,age,fare\n");
     Path out = dir.resolve("out-empty");
