@@ -90,6 +90,8 @@ public final class TabularJob {
     Dataset<Row> trainP = coalesce(prepModel.transform(train), partitions).cache();
     Dataset<Row> validP = coalesce(prepModel.transform(valid), partitions).cache();
     SchemaChecks.requireNumeric(trainP.schema(), cfg.target());
+    // copied into predictions/ at the end: a misspelled one must fail now, not after training
+    SchemaChecks.requireColumns(trainP.schema(), cfg.keyColumns());
     List<String> features = resolveFeatures(trainP.schema());
     trainP.count();
     validP.count();

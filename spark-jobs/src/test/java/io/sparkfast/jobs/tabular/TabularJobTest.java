@@ -311,6 +311,17 @@ class TabularJobTest {
   }
 
   @Test
+  void missingKeyColumnListsAvailableColumnsBeforeTraining() {
+    Path out = dir.resolve("out-key-column");
+    CliRun run = CliRun.of(args(titanicConf, out, "keyColumns=[rowid]"));
+    assertEquals(ExitCodes.BAD_INPUT, run.exitCode(), run.err());
+    assertTrue(run.errorLine().contains("'rowid' does not exist"), run.errorLine());
+    assertTrue(run.errorLine().contains("available columns") && run.errorLine().contains("row_id")
+        && run.errorLine().contains("survived"), run.errorLine());
+    assertFalse(Files.exists(out));
+  }
+
+  @Test
   void emptyInputIsBadInput() throws Exception {
     Path empty = Files.writeString(dir.resolve("empty.csv"), "row_id,pclass,survived,sex,age,fare\n");
     Path out = dir.resolve("out-empty");
