@@ -95,6 +95,7 @@ public final class TabularJob {
     List<String> features = resolveFeatures(trainP.schema());
     trainP.count();
     validP.count();
+    requireNoMissing(trainP, validP, features);
     if (cfg.isClassification()) {
       requireZeroOneTarget(trainP, validP);
     }
@@ -245,6 +246,44 @@ public final class TabularJob {
       }
     }
     return counts;
+  }
+
+  /**
+   * The learners reject null or NaN labels and training features ("Labels MUST NOT be Null or NaN", "Vector values
+   * MUST NOT be NaN or Infinity") without naming the column: name it here, before training. Validation features may
+   * be missing (the assembler keeps them).
+   */
+  private void requireNoMissing(Dataset<Row> trainP, Dataset<Row> validP, List<String> features) {
+    StructType schema = trainP.schema();
+    Column[] trainCounts = new Column[features.size() + 1];
+    trainCounts[0] = missingCount(schema, cfg.target());
+    for (int i = 0; i < features.size(); i++) {
+      trainCounts[i + 1] = missingCount(schema, features.get(i));
+    }
+    Row train = trainP.agg(trainCounts[0], Arrays.copyOfRange(trainCounts, 1, trainCounts.length)).first();
+    long targetMissing = train.getLong(0) + validP.agg(missingCount(schema, cfg.target())).first().getLong(0);
+    if (targetMissing > 0) {
+      throw SparkfastException.input("target '" + cfg.target() + "' has " + targetMissing + " missing (null or NaN)"
+          + " values; drop those rows (e.g. a SQLTransformer with WHERE " + cfg.target() + " IS NOT NULL)", null);
+    }
+    for (int i = 0; i < features.size(); i++) {
+      long n = train.getLong(i + 1);
+      if (n > 0) {
+        throw SparkfastException.input("feature '" + features.get(i) + "' has " + n + " missing (null or NaN) values"
+            + " in the training split; fill them in the pipeline (a FillMissing or Imputer stage) or exclude it",
+            null);
+      }
+    }
+  }
+
+  private static Column missingCount(StructType schema, String column) {
+    Column c = col(column);
+    Column missing = c.isNull();
+    org.apache.spark.sql.types.DataType t = schema.apply(column).dataType();
+    if (t.equals(DataTypes.DoubleType) || t.equals(DataTypes.FloatType)) {
+      missing = missing.or(org.apache.spark.sql.functions.isnan(c));
+    }
+    return org.apache.spark.sql.functions.count(org.apache.spark.sql.functions.when(missing, lit(1)));
   }
 
   /** Classification here is binary with labels 0/1 (the baseline, AUC and log loss assume it); names any other. */

@@ -322,6 +322,27 @@ class TabularJobTest {
   }
 
   @Test
+  void missingValuesInAFeatureOrTheTargetAreBadInputNamingTheColumn() throws Exception {
+    // age is empty in every ninth row; without a FillMissing / Imputer stage the forest cannot train on it
+    Path out = dir.resolve("out-missing-values");
+    CliRun feature = CliRun.of(args(titanicConf, out, "features=[pclass, age]"));
+    assertEquals(ExitCodes.BAD_INPUT, feature.exitCode(), feature.err());
+    assertTrue(feature.errorLine().contains("feature 'age'") && feature.errorLine().contains("missing"),
+        feature.errorLine());
+    // an empty target
+    List<String> lines = Files.readAllLines(titanic);
+    String[] f = lines.get(3).split(",", -1);
+    f[2] = "";
+    lines.set(3, String.join(",", f));
+    Path noTarget = Files.write(dir.resolve("no-target.csv"), lines);
+    CliRun target = CliRun.of(args(titanicConf, out, "input.path=\"" + noTarget + "\"", "split.seed=1"));
+    assertEquals(ExitCodes.BAD_INPUT, target.exitCode(), target.err());
+    assertTrue(target.errorLine().contains("target 'survived'") && target.errorLine().contains("missing"),
+        target.errorLine());
+    assertFalse(Files.exists(out));
+  }
+
+  @Test
   void emptyInputIsBadInput() throws Exception {
     Path empty = Files.writeString(dir.resolve("empty.csv"), "row_id,pclass,survived,sex,age,fare\n");
     Path out = dir.resolve("out-empty");
