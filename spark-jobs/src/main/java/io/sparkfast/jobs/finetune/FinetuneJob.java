@@ -114,27 +114,34 @@ public final class FinetuneJob {
     String base = ckptDir != null ? ckptDir : out.workDir().getParent() + "/" + ".sparkfast-checkpoints";
     CheckpointStore store = new CheckpointStore(base + "/run-" + UUID.randomUUID());
     store.checkWritable();
-    String resumeFrom = VisionConfig.str(config, "train.resume_from");
-    if (resumeFrom != null) {
-      seedFromResume(spec, splits, Path.of(resumeFrom), store);
+    long tTrain;
+    List<Map<String, Object>> results;
+    try {
+      String resumeFrom = VisionConfig.str(config, "train.resume_from");
+      if (resumeFrom != null) {
+        seedFromResume(spec, splits, Path.of(resumeFrom), store);
+      }
+      DataParallel.Settings settings = new DataParallel.Settings(
+          Duration.ofMillis(config.getDuration("distributed.connect_timeout", TimeUnit.MILLISECONDS)),
+          Duration.ofMillis(config.getDuration("distributed.op_timeout", TimeUnit.MILLISECONDS)),
+          WireFormat.parse(VisionConfig.str(config, "distributed.wire_format")),
+          config.getInt("distributed.bucket_floats"),
+          Duration.ofMillis(config.getDuration("distributed.slot_wait", TimeUnit.MILLISECONDS)));
+      Faults faults = new Faults(config.getInt("distributed.debug.stall_rank"),
+          config.getLong("distributed.debug.stall_seconds"), config.getInt("distributed.debug.fail_rank"),
+          config.getLong("distributed.debug.slow_checkpoint_seconds"));
+      String outDir = out.workDir().toString();
+      JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+      sc.setJobDescription("sparkfast finetune: " + n + " replicas");
+      tTrain = System.nanoTime();
+      results = DataParallel.run(sc, shards, settings,
+          new ReplicaRun(spec, store, outDir, faults, VisionConfig.str(config, "distributed.cache"), batchNorm,
+              Duration.ofMillis(config.getDuration("distributed.presize_timeout", TimeUnit.MILLISECONDS)),
+              Duration.ofMillis(config.getDuration("distributed.checkpoint_timeout", TimeUnit.MILLISECONDS))));
+    } catch (Exception | Error e) {
+      deleteIfNoCheckpoint(store); // a run that failed before its first checkpoint leaves nothing to resume from
+      throw e;
     }
-    DataParallel.Settings settings = new DataParallel.Settings(
-        Duration.ofMillis(config.getDuration("distributed.connect_timeout", TimeUnit.MILLISECONDS)),
-        Duration.ofMillis(config.getDuration("distributed.op_timeout", TimeUnit.MILLISECONDS)),
-        WireFormat.parse(VisionConfig.str(config, "distributed.wire_format")),
-        config.getInt("distributed.bucket_floats"),
-        Duration.ofMillis(config.getDuration("distributed.slot_wait", TimeUnit.MILLISECONDS)));
-    Faults faults = new Faults(config.getInt("distributed.debug.stall_rank"),
-        config.getLong("distributed.debug.stall_seconds"), config.getInt("distributed.debug.fail_rank"),
-        config.getLong("distributed.debug.slow_checkpoint_seconds"));
-    String outDir = out.workDir().toString();
-    JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    sc.setJobDescription("sparkfast finetune: " + n + " replicas");
-    long tTrain = System.nanoTime();
-    List<Map<String, Object>> results = DataParallel.run(sc, shards, settings,
-        new ReplicaRun(spec, store, outDir, faults, VisionConfig.str(config, "distributed.cache"), batchNorm,
-            Duration.ofMillis(config.getDuration("distributed.presize_timeout", TimeUnit.MILLISECONDS)),
-            Duration.ofMillis(config.getDuration("distributed.checkpoint_timeout", TimeUnit.MILLISECONDS))));
     double trainSeconds = (System.nanoTime() - tTrain) / 1e9;
     FileSystem fs = store.dir().startsWith("/") ? FileSystem.getLocal(new Configuration())
         : new org.apache.hadoop.fs.Path(store.dir()).getFileSystem(spark.sparkContext().hadoopConfiguration());
@@ -188,6 +195,20 @@ public final class FinetuneJob {
     m.put("per_replica", perReplica);
     m.put("history", rank0.get("history"));
     return m;
+  }
+
+  /** Deletes the run's checkpoint folder when it holds no file (failures before the first checkpoint). */
+  private void deleteIfNoCheckpoint(CheckpointStore store) {
+    try {
+      org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(store.dir());
+      FileSystem fs = store.dir().startsWith("/") ? FileSystem.getLocal(new Configuration())
+          : dir.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      if (fs.exists(dir) && !fs.listFiles(dir, true).hasNext()) {
+        fs.delete(dir, true);
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      logger.warn("Could not remove the empty checkpoint folder {}: {}", store.dir(), e.toString());
+    }
   }
 
   /** {@code distributed.batchnorm}, checked. */
