@@ -31,6 +31,20 @@ public final class TrainCommand extends VisionJobCommand {
           + String.join(", ", VisionTraining.CHECKPOINTS) + ")");
     }
     Path local = out.localWorkDir();
-    return VisionTraining.train(spec, local, resume == null ? null : Path.of(resume));
+    try {
+      return VisionTraining.train(spec, local, resume == null ? null : Path.of(resume));
+    } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+      // the resumed checkpoints are read from their copy in the run's temporary output: name the user's folder,
+      // and a checkpoint that cannot be read (truncated, not a checkpoint) is bad input like one that does not fit
+      String copy = local.resolve("checkpoints").toString();
+      String msg = String.valueOf(e.getMessage());
+      if (resume != null && msg.contains(copy)
+          && (msg.contains("Could not read checkpoint") || msg.contains("not a sparkfast checkpoint")
+              || msg.contains("does not match the model") || msg.contains("format version"))) {
+        throw SparkfastException.input("train.resume_from " + resume + " does not fit this model or cannot be read: "
+            + io.sparkfast.jobs.JobCommand.oneLine(msg.replace(copy, Path.of(resume).toString())), e);
+      }
+      throw e;
+    }
   }
 }

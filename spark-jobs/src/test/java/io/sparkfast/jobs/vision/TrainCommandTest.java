@@ -154,6 +154,28 @@ class TrainCommandTest {
   }
 
   @Test
+  void unreadableResumeCheckpointIsBadInputNamingTheUsersFolder() throws Exception {
+    // a checkpoint cut short (header only) and a file that is no checkpoint at all
+    Path truncated = Files.createDirectories(dir.resolve("truncated-ckpt"));
+    try (var o = new java.io.DataOutputStream(Files.newOutputStream(truncated.resolve("phase1.ckpt")))) {
+      o.writeUTF("SPARKFAST-CHECKPOINT");
+      o.writeInt(1);
+    }
+    Path garbage = Files.createDirectories(dir.resolve("garbage-ckpt"));
+    Files.writeString(garbage.resolve("phase1.ckpt"), "not a checkpoint");
+    Path out = dir.resolve("resume-corrupt");
+    for (Path from : List.of(truncated, garbage)) {
+      CliRun run = train(out, "train.epochs=1", "eval.tta=false", "train.resume_from=\"" + from + "\"");
+      assertEquals(ExitCodes.BAD_INPUT, run.exitCode(), run.err());
+      // the folder the user gave, not the copy in the run's temporary output (gone once the run fails)
+      assertTrue(run.errorLine().contains("train.resume_from " + from), run.errorLine());
+      assertTrue(run.errorLine().contains(from.resolve("phase1.ckpt").toString()), run.errorLine());
+      assertFalse(run.errorLine().contains(".tmp-"), run.errorLine());
+      assertFalse(Files.exists(out));
+    }
+  }
+
+  @Test
   void badInputsFailClearlyWithoutOutput() throws Exception {
     // missing folder
     Path out = dir.resolve("bad");
