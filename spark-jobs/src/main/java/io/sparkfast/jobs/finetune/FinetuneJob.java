@@ -139,13 +139,24 @@ public final class FinetuneJob {
               Duration.ofMillis(config.getDuration("distributed.presize_timeout", TimeUnit.MILLISECONDS)),
               Duration.ofMillis(config.getDuration("distributed.checkpoint_timeout", TimeUnit.MILLISECONDS))));
     } catch (Exception | Error e) {
-      deleteIfNoCheckpoint(store); // a run that failed before its first checkpoint leaves nothing to resume from
+      // a run that failed before its first checkpoint leaves nothing to resume from; a later failure keeps them
+      if (!deleteIfNoCheckpoint(store)) {
+        logger.warn("The failed run's checkpoints are kept in {}; continue it with --set train.resume_from={}",
+            store.dir(), store.dir());
+      }
       throw e;
     }
     double trainSeconds = (System.nanoTime() - tTrain) / 1e9;
     FileSystem fs = store.dir().startsWith("/") ? FileSystem.getLocal(new Configuration())
         : new org.apache.hadoop.fs.Path(store.dir()).getFileSystem(spark.sparkContext().hadoopConfiguration());
     fs.delete(new org.apache.hadoop.fs.Path(store.dir()), true);
+    if (ckptDir == null) {
+      // the default folder next to --out goes too once no run keeps checkpoints there
+      org.apache.hadoop.fs.Path parent = new org.apache.hadoop.fs.Path(base);
+      if (fs.exists(parent) && fs.listStatus(parent).length == 0) {
+        fs.delete(parent, false);
+      }
+    }
 
     Map<String, Object> rank0 = results.get(0);
     Map<String, Object> m = new LinkedHashMap<>();
@@ -197,18 +208,26 @@ public final class FinetuneJob {
     return m;
   }
 
-  /** Deletes the run's checkpoint folder when it holds no file (failures before the first checkpoint). */
-  private void deleteIfNoCheckpoint(CheckpointStore store) {
+  /**
+   * Deletes the run's checkpoint folder when it holds no file (failures before the first checkpoint); false when it
+   * holds checkpoints (kept for a resume).
+   */
+  private boolean deleteIfNoCheckpoint(CheckpointStore store) {
     try {
       org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(store.dir());
       FileSystem fs = store.dir().startsWith("/") ? FileSystem.getLocal(new Configuration())
           : dir.getFileSystem(spark.sparkContext().hadoopConfiguration());
-      if (fs.exists(dir) && !fs.listFiles(dir, true).hasNext()) {
-        fs.delete(dir, true);
+      if (!fs.exists(dir)) {
+        return true;
       }
+      if (fs.listFiles(dir, true).hasNext()) {
+        return false;
+      }
+      fs.delete(dir, true);
     } catch (java.io.IOException | RuntimeException e) {
       logger.warn("Could not remove the empty checkpoint folder {}: {}", store.dir(), e.toString());
     }
+    return true;
   }
 
   /** {@code distributed.batchnorm}, checked. */

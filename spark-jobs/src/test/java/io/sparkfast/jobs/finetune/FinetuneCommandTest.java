@@ -69,6 +69,8 @@ class FinetuneCommandTest {
     try (var left = Files.list(cache)) {
       assertEquals(List.of(), left.toList());
     }
+    // the default checkpoint folder next to --out is gone with the successful run's checkpoints
+    assertFalse(Files.exists(out.resolveSibling(".sparkfast-checkpoints")));
     assertTrue(m.get("valid").get("accuracy").asDouble() > m.get("baseline").get("accuracy").asDouble(), m.toString());
     JsonNode r0 = m.get("per_replica").get(0);
     JsonNode r1 = m.get("per_replica").get(1);
