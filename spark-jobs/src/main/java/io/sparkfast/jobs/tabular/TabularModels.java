@@ -127,8 +127,10 @@ final class TabularModels {
     double accuracy = e.setMetricName("accuracy").evaluate(predictions);
     m.put("accuracy", accuracy);
     m.put("error_rate", 1.0 - accuracy);
+    // numBins 0: the exact ROC curve, as sklearn's roc_auc_score (the default, 1000, bins the curve once there are
+    // 2000 distinct scores or more)
     m.put("auc", new BinaryClassificationEvaluator().setLabelCol(label).setRawPredictionCol("probability")
-        .setMetricName("areaUnderROC").evaluate(predictions));
+        .setMetricName("areaUnderROC").setNumBins(0).evaluate(predictions));
     m.put("log_loss", e.setMetricName("logLoss").setEps(1e-15).evaluate(predictions));
     return m;
   }
@@ -204,7 +206,7 @@ final class TabularModels {
         .setMaxDepth(Math.min(cfg.maxDepth(), 10)).setMaxBins(cfg.maxBins()).setSeed(cfg.modelSeed());
     PipelineModel m = new Pipeline().setStages(new PipelineStage[] {assembler, rf}).fit(parts[0]);
     double auc = new BinaryClassificationEvaluator().setLabelCol(isValid).setRawPredictionCol("probability")
-        .evaluate(m.transform(parts[1]));
+        .setNumBins(0).evaluate(m.transform(parts[1]));
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("auc", auc);
     Map<String, Double> top = new LinkedHashMap<>();
