@@ -145,9 +145,12 @@ def fit_and_score(args, xtr, ytr, xva, yva, prep_s, prep_rss, trees, leaf, max_s
     else:
         model = RandomForestClassifier(**common).fit(xtr, ytr)
         proba = model.predict_proba(xva)[:, 1]
-        majority = int(ytr.value_counts().idxmax())
+        # sparkfast's baseline: the training majority class as prediction, the training class-1 share as
+        # probability (so log_loss is the prior's, not that of hard 0/1 probabilities clipped to 1e-15)
+        p1 = float(ytr.mean())
         out['valid'] = classification_metrics(yva, proba)
-        out['baseline'] = classification_metrics(yva, np.full(len(yva), float(majority)))
+        out['baseline'] = classification_metrics(yva, np.full(len(yva), p1),
+                                                 np.full(len(yva), 1 if p1 > 0.5 else 0))
     out['time_s'] = {'prep': prep_s, 'train': time.time() - t1}
     if args.out:
         t2 = time.time()
@@ -188,8 +191,9 @@ def regression_metrics(y, p):
             'r2': float(r2_score(y, p))}
 
 
-def classification_metrics(y, proba):
-    pred = (proba >= 0.5).astype('int64')
+def classification_metrics(y, proba, pred=None):
+    if pred is None:
+        pred = (proba >= 0.5).astype('int64')
     acc = float((pred == y.values).mean())
     auc = float(roc_auc_score(y, proba)) if len(np.unique(proba)) > 1 else 0.5
     return {'accuracy': acc, 'error_rate': 1.0 - acc, 'auc': auc,
