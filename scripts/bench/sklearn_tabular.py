@@ -193,7 +193,8 @@ def regression_metrics(y, p):
 
 def classification_metrics(y, proba, pred=None):
     if pred is None:
-        pred = (proba >= 0.5).astype('int64')
+        # class 1 only above 0.5, as sparkfast's (MLlib's argmax of the votes) and sklearn's own predict: a tie is 0
+        pred = (proba > 0.5).astype('int64')
     acc = float((pred == y.values).mean())
     auc = float(roc_auc_score(y, proba)) if len(np.unique(proba)) > 1 else 0.5
     return {'accuracy': acc, 'error_rate': 1.0 - acc, 'auc': auc,
