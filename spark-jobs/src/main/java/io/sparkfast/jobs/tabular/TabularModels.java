@@ -59,7 +59,7 @@ final class TabularModels {
     int slices = cfg.forestSlices(trainRows);
     if (slices <= 1) {
       return new Pipeline().setStages(new PipelineStage[] {assembler, estimator(cfg.numTrees(), subsampling(1),
-          cfg.modelSeed())}).fit(train);
+          cfg.modelSeed(), features.size())}).fit(train);
     }
     // a seeded random slice number per row (not randomSplit, which sorts every partition by all its columns, on
     // every pass MLlib makes over each slice)
@@ -69,7 +69,7 @@ final class TabularModels {
     List<Transformer> forests = new ArrayList<>();
     for (int i = 0; i < slices; i++) {
       int trees = cfg.numTrees() / slices + (i < cfg.numTrees() % slices ? 1 : 0);
-      forests.add((Transformer) estimator(trees, subsampling(slices), cfg.modelSeed() + i)
+      forests.add((Transformer) estimator(trees, subsampling(slices), cfg.modelSeed() + i, features.size())
           .fit(tagged.filter(col(slice).equalTo(i))));
     }
     return new PipelineModel(org.apache.spark.ml.util.Identifiable.randomUID("tabular"),
@@ -82,7 +82,29 @@ final class TabularModels {
         : cfg.subsamplingRate();
   }
 
-  private Predictor<?, ?, ?> estimator(int numTrees, double subsampling, long seed) {
+  /**
+   * The number of features a forest draws per split for {@code strategy} on {@code numFeatures} features: a fraction
+   * f (fastbook's {@code max_features=0.5}) counts as sklearn's {@code max(1, int(f * n))}, rounded down, where MLlib
+   * rounds up ("0.5" of 3 features is 2 there, 1 in sklearn). Counts and names (auto, all, sqrt, ...) pass through.
+   */
+  static String featuresPerSplit(String strategy, int numFeatures) {
+    if (strategy.matches("[0-9]+") || !(fraction(strategy) > 0 && fraction(strategy) <= 1)) {
+      return strategy;
+    }
+    return String.valueOf(Math.max(1, (int) (fraction(strategy) * numFeatures)));
+  }
+
+  /** {@code s} as a number, or NaN (left to MLlib's own check of the strategy). */
+  private static double fraction(String s) {
+    try {
+      return Double.parseDouble(s);
+    } catch (NumberFormatException e) {
+      return Double.NaN;
+    }
+  }
+
+  private Predictor<?, ?, ?> estimator(int numTrees, double subsampling, long seed, int numFeatures) {
+    String perSplit = featuresPerSplit(cfg.featureSubsetStrategy(), numFeatures);
     String label = cfg.target();
     boolean cls = cfg.isClassification();
     if (cfg.modelType().equals("gbt")) {
@@ -99,13 +121,13 @@ final class TabularModels {
     }
     if (cls) {
       return new RandomForestClassifier().setLabelCol(label).setFeaturesCol(TabularJob.FEATURES)
-          .setNumTrees(numTrees).setFeatureSubsetStrategy(cfg.featureSubsetStrategy())
+          .setNumTrees(numTrees).setFeatureSubsetStrategy(perSplit)
           .setMinInstancesPerNode(cfg.minInstancesPerNode()).setMaxDepth(cfg.maxDepth()).setMaxBins(cfg.maxBins())
           .setSubsamplingRate(subsampling).setSeed(seed)
           .setMaxMemoryInMB(cfg.maxMemoryInMB()).setCacheNodeIds(cfg.cacheNodeIds());
     }
     return new RandomForestRegressor().setLabelCol(label).setFeaturesCol(TabularJob.FEATURES)
-        .setNumTrees(numTrees).setFeatureSubsetStrategy(cfg.featureSubsetStrategy())
+        .setNumTrees(numTrees).setFeatureSubsetStrategy(perSplit)
         .setMinInstancesPerNode(cfg.minInstancesPerNode()).setMaxDepth(cfg.maxDepth()).setMaxBins(cfg.maxBins())
         .setSubsamplingRate(subsampling).setSeed(seed)
         .setMaxMemoryInMB(cfg.maxMemoryInMB()).setCacheNodeIds(cfg.cacheNodeIds());

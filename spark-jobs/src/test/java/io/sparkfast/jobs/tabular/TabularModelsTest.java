@@ -64,4 +64,44 @@ class TabularModelsTest {
     assertEquals(0.75, m.get("accuracy"), 1e-12);
     assertEquals(0.25, m.get("error_rate"), 1e-12);
   }
+
+  /**
+   * fastbook's {@code max_features=0.5} as sklearn counts it, {@code max(1, int(0.5 * n))}, rounded down, where
+   * MLlib's "0.5" rounds up: on 3 features sklearn considers 1 per split, MLlib 2.
+   */
+  @Test
+  void featuresPerSplitAreCountedAsSklearnMaxFeatures() {
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < 60; i++) {
+      rows.add(RowFactory.create((double) i, (double) (i % 7), (double) (i % 3), 2.0 * i));
+    }
+    Dataset<Row> train = spark.createDataFrame(rows, new StructType().add("a", "double").add("b", "double")
+        .add("c", "double").add("y", "double"));
+    var assembler = new org.apache.spark.ml.feature.VectorAssembler().setInputCols(new String[] {"a", "b", "c"})
+        .setOutputCol("features");
+    for (String[] c : new String[][] {{"0.5", "1"}, {"0.7", "2"}, {"1.0", "3"}}) {
+      var model = new TabularModels(conf("target=y", "model.numTrees=3", "model.featureSubsetStrategy=\"" + c[0]
+          + "\""), 60).fit(train, List.of("a", "b", "c"));
+      var forest = (org.apache.spark.ml.regression.RandomForestRegressionModel) model.stages()[1];
+      // the same forest (reference.conf's settings) drawing exactly c[1] features per split
+      var reference = new org.apache.spark.ml.regression.RandomForestRegressor().setLabelCol("y").setNumTrees(3)
+          .setFeatureSubsetStrategy(c[1]).setMinInstancesPerNode(5).setMaxDepth(15).setMaxBins(64)
+          .setSubsamplingRate(1.0).setSeed(42).setMaxMemoryInMB(512).setCacheNodeIds(true)
+          .fit(assembler.transform(train));
+      for (int t = 0; t < 3; t++) {
+        assertEquals(trees(reference.trees()[t].toDebugString()), trees(forest.trees()[t].toDebugString()),
+            "max_features " + c[0] + " of 3 features = " + c[1] + " per split, tree " + t);
+      }
+    }
+    assertEquals("12", TabularModels.featuresPerSplit("0.5", 24));
+    assertEquals("10", TabularModels.featuresPerSplit("0.5", 21));
+    assertEquals("1", TabularModels.featuresPerSplit("0.5", 1));
+    assertEquals("sqrt", TabularModels.featuresPerSplit("sqrt", 13));
+    assertEquals("3", TabularModels.featuresPerSplit("3", 13));
+  }
+
+  /** A tree's debug string without its first line (which names the model's uid). */
+  private static String trees(String debug) {
+    return debug.substring(debug.indexOf('\n'));
+  }
 }
