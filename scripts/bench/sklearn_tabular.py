@@ -6,6 +6,7 @@ validation metrics, the naive baseline, and wall time / peak RSS for the prep an
 """
 import argparse
 import json
+import math
 import resource
 import sys
 import time
@@ -131,15 +132,19 @@ def titanic(args):
     features = ['pclass', 'sex', 'age', 'age_na', 'sibsp', 'parch', 'embarked', 'Title', 'Deck', 'TicketFreq',
                 'Family', 'LogFare', 'Alone']
     prep_s = time.time() - t0
+    # conf/tabular-titanic.conf asks MLlib for featureSubsetStrategy = sqrt, which MLlib rounds up (4 of these 13
+    # features per split) where sklearn's 'sqrt' rounds down (3): give sklearn the count sparkfast's forest uses
+    max_features = math.ceil(math.sqrt(len(features)))
     return fit_and_score(args, train[features], train['survived'], valid[features], valid['survived'],
-                         prep_s, peak_rss_mb(), 100, 5, None)
+                         prep_s, peak_rss_mb(), 100, 5, None, max_features)
 
 
-def fit_and_score(args, xtr, ytr, xva, yva, prep_s, prep_rss, trees, leaf, max_samples):
+def fit_and_score(args, xtr, ytr, xva, yva, prep_s, prep_rss, trees, leaf, max_samples, max_features=0.5):
     t1 = time.time()
-    common = dict(n_estimators=trees, min_samples_leaf=leaf, n_jobs=-1, random_state=args.seed)
+    common = dict(n_estimators=trees, min_samples_leaf=leaf, max_features=max_features, n_jobs=-1,
+                  random_state=args.seed)
     if max_samples is not None:
-        common.update(max_features=0.5, max_samples=min(max_samples, len(xtr)))
+        common.update(max_samples=min(max_samples, len(xtr)))
     out = {'rows': {'train': int(len(xtr)), 'valid': int(len(xva))}, 'features': list(xtr.columns)}
     if args.task == 'regression':
         model = RandomForestRegressor(**common).fit(xtr, ytr)
