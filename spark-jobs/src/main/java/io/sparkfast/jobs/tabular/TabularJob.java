@@ -66,11 +66,21 @@ public final class TabularJob {
     for (Transformer stage : preSplit) {
       raw = stage.transform(raw);
     }
+    // rand(seed) numbers each row by its position in its partition, and the two splits evaluate it separately: after
+    // a shuffle in a pre-split stage the order within partitions can differ between the two evaluations, and a row
+    // could land in both splits or in neither. Cached, both read the same rows in the same order.
+    boolean pinned = cfg.splitType().equals("random");
+    if (pinned) {
+      raw = raw.cache();
+    }
     Splits.TrainValid split = split(raw);
     Dataset<Row> train = split.train().cache();
     Dataset<Row> valid = split.valid().cache();
     long trainRows = train.count();
     long validRows = valid.count();
+    if (pinned) {
+      raw.unpersist();
+    }
     if (trainRows == 0 || validRows == 0) {
       throw SparkfastException.input("the " + cfg.splitType() + " split left " + trainRows + " training and "
           + validRows + " validation rows; check split.validFraction and the input", null);
