@@ -187,15 +187,21 @@ public final class BatchPredictor implements AutoCloseable {
   /**
    * Test-time augmentation probabilities (fastai {@code Learner.tta}): {@code n} passes with the training
    * augmentations (pass {@code p} of image {@code i} seeded {@code itemSeed(seed, i, p)}), averaged and
-   * blended with the plain prediction by {@link Tta#combine}.
+   * blended with the plain prediction by {@link Tta#combine}. ({@link #predict(Decoded, int, TtaConfig)} seeds by
+   * each image's pixels instead, so a prediction does not depend on the image's batch.)
    */
   public float[][] probabilitiesTta(List<Image> images, TtaConfig tta) {
+    return probabilitiesTta(images, IntStream.range(0, images.size()).asLongStream().toArray(), tta);
+  }
+
+  /** {@link #probabilitiesTta(List, TtaConfig)} seeding image {@code i}'s passes with {@code keys[i]}. */
+  private float[][] probabilitiesTta(List<Image> images, long[] keys, TtaConfig tta) {
     float[][] plain = probabilities(images);
     List<float[][]> passes = new ArrayList<>();
     for (int p = 0; p < tta.n(); p++) {
       final int pass = p;
       List<PreparedImage> in = IntStream.range(0, images.size())
-          .mapToObj(i -> new PreparedImage(images.get(i), true, ImagePipeline.itemSeed(tta.seed(), i, pass)))
+          .mapToObj(i -> new PreparedImage(images.get(i), true, ImagePipeline.itemSeed(tta.seed(), keys[i], pass)))
           .toList();
       passes.add(forward(in));
     }
@@ -239,13 +245,36 @@ public final class BatchPredictor implements AutoCloseable {
     }
     Prediction[] out = d.failures().clone();
     if (!d.images().isEmpty()) {
-      float[][] probs = tta == null ? probabilities(d.images()) : probabilitiesTta(d.images(), tta);
+      // TTA seeds each image by its pixels, not its place in the batch: an image's prediction must not depend on
+      // which images happen to share its batch (input format, partitioning, batch size, undecodable neighbours)
+      float[][] probs = tta == null ? probabilities(d.images())
+          : probabilitiesTta(d.images(), d.images().stream().mapToLong(BatchPredictor::contentKey).toArray(), tta);
       for (int k = 0; k < probs.length; k++) {
         int i = d.positions().get(k);
         out[i] = toPrediction(d.sources().get(i).name(), probs[k], topK);
       }
     }
     return List.of(out);
+  }
+
+  /** A hash of an image's size and pixels: the TTA seed key of {@link #predict(Decoded, int, TtaConfig)}. */
+  static long contentKey(Image image) {
+    int w = image.getWidth();
+    int h = image.getHeight();
+    long key = 0xcbf29ce484222325L ^ (((long) w << 32) | h);
+    int[] pixels;
+    if (image.getWrappedImage() instanceof java.awt.image.BufferedImage b) {
+      pixels = b.getRGB(0, 0, w, h, null, 0, w);
+    } else {
+      try (NDManager m = NDManager.newBaseManager()) {
+        pixels = image.toNDArray(m, Image.Flag.COLOR).toType(ai.djl.ndarray.types.DataType.INT32, false)
+            .toIntArray();
+      }
+    }
+    for (int p : pixels) {
+      key = (key ^ p) * 0x100000001b3L;
+    }
+    return key;
   }
 
   private List<Prediction> run(List<ImageSource> sources, int topK, TtaConfig tta) {

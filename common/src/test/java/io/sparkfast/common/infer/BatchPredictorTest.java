@@ -133,4 +133,26 @@ class BatchPredictorTest {
       }
     }
   }
+
+  @Test
+  void ttaPredictionOfAnImageDoesNotDependOnItsBatch() {
+    // scoring batches images as the input splits fall (files, a Parquet table, another batch size, an undecodable
+    // neighbour): an image's TTA prediction must be a function of the image alone
+    List<ImageSource> s = sources(4);
+    ImageSource broken = ImageSource.of("broken.png", new byte[] {1, 2, 3});
+    TtaConfig tta = TtaConfig.defaults(7);
+    try (Model model = TinyModels.model(CONFIG);
+        BatchPredictor p = new BatchPredictor(model, VOCAB, ImagePipelineConfig.defaults(16).withPresize(24), false, 4);
+        BatchPredictor one = new BatchPredictor(model, VOCAB, ImagePipelineConfig.defaults(16).withPresize(24), false,
+            1)) {
+      float[] alone = p.predict(p.decode(List.of(s.get(2))), 3, tta).get(0).probabilities();
+      float[] plain = p.predict(p.decode(List.of(s.get(2))), 3, null).get(0).probabilities();
+      assertFalse(java.util.Arrays.equals(alone, plain), "the pipeline augments");
+      assertArrayEquals(alone, p.predict(p.decode(s), 3, tta).get(2).probabilities(), 1e-5f);
+      assertArrayEquals(alone, p.predict(p.decode(List.of(broken, s.get(3), s.get(2))), 3, tta).get(2)
+          .probabilities(), 1e-5f);
+      assertArrayEquals(alone, one.predict(one.decode(s), 3, tta).get(2).probabilities(), 1e-5f);
+      assertArrayEquals(alone, p.predictTta(List.of(s.get(0), s.get(2)), 3, tta).get(1).probabilities(), 1e-5f);
+    }
+  }
 }

@@ -270,6 +270,37 @@ class ScoreCommandTest {
   }
 
   @Test
+  void parquetTableAndFilesGiveTheSameTtaScores() throws Exception {
+    // the same images as files and as a table fall into different batches; each image's scores must not change
+    Path t = table("table-tta", imageRows(), 2);
+    Path fromTable = dir.resolve("tta-table");
+    CliRun table = CliRun.of("score", "--master", "local[2]", "--model", model.toString(), "--input", t.toString(),
+        "--out", fromTable.toString(), "--input-format", "parquet", "--key-column", "key", "--image-column", "img",
+        "--batch-size", "5", "--top-k", "2", "--tta");
+    assertEquals(ExitCodes.OK, table.exitCode(), table.err());
+    Path valid = shapes.resolve("valid");
+    Path fromFiles = dir.resolve("tta-files");
+    CliRun files = CliRun.of("score", "--master", "local[2]", "--model", model.toString(), "--input",
+        valid.toString(), "--out", fromFiles.toString(), "--batch-size", "7", "--top-k", "2", "--tta");
+    assertEquals(ExitCodes.OK, files.exitCode(), files.err());
+    java.util.Map<String, Row> byKey = rows(fromTable).stream()
+        .collect(Collectors.toMap(r -> r.getString(0), r -> r));
+    List<Row> scored = rows(fromFiles);
+    assertEquals(byKey.size(), scored.size());
+    for (Row r : scored) {
+      String key = valid.toUri().relativize(java.net.URI.create(r.getString(0))).getPath();
+      Row other = byKey.get(key);
+      assertNotNull(other, key);
+      assertEquals(other.getList(3), r.getList(3), key);
+      List<Float> a = other.getList(4);
+      List<Float> b = r.getList(4);
+      for (int k = 0; k < a.size(); k++) {
+        assertEquals(a.get(k), b.get(k), 1e-5f, key + " " + a + " vs " + b);
+      }
+    }
+  }
+
+  @Test
   void parquetBadInputs() throws Exception {
     List<Row> rows = imageRows().subList(0, 4);
     Path t = table("table-bad", rows, 1);
