@@ -21,11 +21,15 @@ public final class ModelCache {
 
   private ModelCache() {}
 
-  /** The model {@code ref} names (a sparkfast folder, a TorchScript file or a URL) for {@code device}, loaded once. */
+  /**
+   * The model {@code ref} names (a sparkfast folder, a TorchScript file or a URL) on {@code device} ({@code cpu} or
+   * {@code gpu:N}, the GPU Spark assigned to the task), loaded once.
+   */
   public static ExportedModel get(ModelRef ref, String device) {
     return MODELS.computeIfAbsent(ref.key() + "|" + device, k -> {
       long t0 = System.nanoTime();
-      ExportedModel m = ref.open();
+      ExportedModel m = ref.open(device.startsWith("gpu:")
+          ? ai.djl.Device.gpu(Integer.parseInt(device.substring(4))) : ai.djl.Device.cpu());
       logger.info("Loaded model {} on {} in {} ms (cached for this executor)", ref.uri(), device,
           (System.nanoTime() - t0) / 1_000_000);
       return m;

@@ -39,9 +39,15 @@ public record ModelRef(String uri, boolean torchScript, ImagePipelineConfig pipe
 
   /** Loads the model (on the caller's thread; executors go through {@link ModelCache}). */
   public ExportedModel open() {
+    return open(null);
+  }
+
+  /** Loads the model on {@code device} (null: the engine's default device). */
+  public ExportedModel open(ai.djl.Device device) {
     return torchScript
-        ? TorchScriptClassifier.load(uri, pipeline, labels == null || labels.isEmpty() ? null : Path.of(labels))
-        : ModelExport.load(Path.of(uri));
+        ? TorchScriptClassifier.load(uri, pipeline, labels == null || labels.isEmpty() ? null : Path.of(labels),
+            device)
+        : ModelExport.load(Path.of(uri), device);
   }
 
   /** The cache key: the model and, for TorchScript, the preprocessing and labels it is used with. */

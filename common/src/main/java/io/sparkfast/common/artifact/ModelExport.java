@@ -152,6 +152,11 @@ public final class ModelExport {
    *     (the message names the problem, e.g. "label-count mismatch")
    */
   public static ExportedModel load(Path dir) {
+    return load(dir, null);
+  }
+
+  /** {@link #load(Path)} on {@code device} (null: the engine's default device). */
+  public static ExportedModel load(Path dir, ai.djl.Device device) {
     ExportInfo info;
     try {
       info = ExportInfo.read(dir);
@@ -173,6 +178,7 @@ public final class ModelExport {
         .optModelPath(dir)
         .optEngine("PyTorch")
         .optTranslatorFactory(new ServingTranslatorFactory())
+        .optDevice(device)
         .build();
     ZooModel<Image, Classifications> model;
     try {

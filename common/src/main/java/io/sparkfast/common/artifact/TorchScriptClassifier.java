@@ -51,9 +51,15 @@ public final class TorchScriptClassifier {
    * @throws IllegalArgumentException naming the problem: not found, not loadable, no labels, label-count mismatch
    */
   public static ExportedModel load(String model, ImagePipelineConfig pipeline, Path labels) {
+    return load(model, pipeline, labels, null);
+  }
+
+  /** {@link #load(String, ImagePipelineConfig, Path)} on {@code device} (null: the engine's default device). */
+  public static ExportedModel load(String model, ImagePipelineConfig pipeline, Path labels, ai.djl.Device device) {
     Criteria.Builder<Image, Classifications> b = Criteria.builder()
         .setTypes(Image.class, Classifications.class)
         .optEngine("PyTorch")
+        .optDevice(device)
         // a placeholder: BatchPredictor runs its own translator with `pipeline`
         .optTranslator(new Unused());
     String name;
@@ -127,7 +133,7 @@ public final class TorchScriptClassifier {
     String input = "(1, " + pipeline.channels() + ", " + pipeline.size() + ", " + pipeline.size() + ")";
     Shape s;
     try (Predictor<NDList, NDList> p = zoo.newPredictor(new NoopTranslator());
-        NDManager m = NDManager.newBaseManager()) {
+        NDManager m = zoo.getNDManager().newSubManager()) { // the model's device
       NDArray x = m.zeros(new Shape(1, pipeline.channels(), pipeline.size(), pipeline.size()));
       s = p.predict(new NDList(x)).singletonOrThrow().getShape();
     } catch (ai.djl.translate.TranslateException | RuntimeException e) {
