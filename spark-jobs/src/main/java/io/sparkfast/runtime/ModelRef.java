@@ -27,6 +27,10 @@ public record ModelRef(String uri, boolean torchScript, ImagePipelineConfig pipe
    * {@code .pt} file, a folder without it, a URL) is TorchScript, preprocessed with {@code torchScriptPipeline}.
    */
   public static ModelRef resolve(String model, ImagePipelineConfig torchScriptPipeline, String labels) {
+    if (labels != null && !labels.isEmpty() && !TorchScriptClassifier.isUrl(labels)) {
+      // resolved on the driver: an executor's working directory is not the one the user gave the path from
+      labels = Path.of(labels).toAbsolutePath().normalize().toString();
+    }
     if (TorchScriptClassifier.isUrl(model)) {
       return new ModelRef(model, true, torchScriptPipeline, labels);
     }

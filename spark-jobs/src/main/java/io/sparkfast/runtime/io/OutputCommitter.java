@@ -133,8 +133,9 @@ public final class OutputCommitter implements AutoCloseable {
       }
     }
     if (!fs.rename(work, target)) {
-      if (old != null) {
-        fs.rename(old, target);
+      if (old != null && !fs.rename(old, target)) {
+        throw new IOException("cannot rename " + work + " to " + target + ", nor move the previous result back:"
+            + " it is kept in " + old + " and the new one in " + work);
       }
       throw new IOException("cannot rename " + work + " to " + target);
     }
