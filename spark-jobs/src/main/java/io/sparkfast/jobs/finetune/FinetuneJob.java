@@ -140,7 +140,9 @@ public final class FinetuneJob {
               Duration.ofMillis(config.getDuration("distributed.checkpoint_timeout", TimeUnit.MILLISECONDS))));
     } catch (Exception | Error e) {
       // a run that failed before its first checkpoint leaves nothing to resume from; a later failure keeps them
-      if (!deleteIfNoCheckpoint(store)) {
+      if (deleteIfNoCheckpoint(store)) {
+        deleteDefaultRootIfEmpty(ckptDir, base);
+      } else {
         logger.warn("The failed run's checkpoints are kept in {}; continue it with --set train.resume_from={}",
             store.dir(), store.dir());
       }
@@ -150,13 +152,7 @@ public final class FinetuneJob {
     FileSystem fs = store.dir().startsWith("/") ? FileSystem.getLocal(new Configuration())
         : new org.apache.hadoop.fs.Path(store.dir()).getFileSystem(spark.sparkContext().hadoopConfiguration());
     fs.delete(new org.apache.hadoop.fs.Path(store.dir()), true);
-    if (ckptDir == null) {
-      // the default folder next to --out goes too once no run keeps checkpoints there
-      org.apache.hadoop.fs.Path parent = new org.apache.hadoop.fs.Path(base);
-      if (fs.exists(parent) && fs.listStatus(parent).length == 0) {
-        fs.delete(parent, false);
-      }
-    }
+    deleteDefaultRootIfEmpty(ckptDir, base);
 
     Map<String, Object> rank0 = results.get(0);
     Map<String, Object> m = new LinkedHashMap<>();
@@ -206,6 +202,23 @@ public final class FinetuneJob {
     m.put("per_replica", perReplica);
     m.put("history", rank0.get("history"));
     return m;
+  }
+
+  /** The default checkpoint root next to --out goes once no run keeps checkpoints there (a given one stays). */
+  private void deleteDefaultRootIfEmpty(String ckptDir, String base) {
+    if (ckptDir != null) {
+      return;
+    }
+    try {
+      org.apache.hadoop.fs.Path root = new org.apache.hadoop.fs.Path(base);
+      FileSystem fs = base.startsWith("/") ? FileSystem.getLocal(new Configuration())
+          : root.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      if (fs.exists(root) && fs.listStatus(root).length == 0) {
+        fs.delete(root, false);
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      logger.warn("Could not remove the empty checkpoint folder {}: {}", base, e.toString());
+    }
   }
 
   /**
