@@ -8,6 +8,7 @@ import io.sparkfast.common.data.ImagePipelineConfig;
 import java.io.Serializable;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * What {@code --model} names, resolved on the driver and opened on every executor: a sparkfast model folder (its
@@ -39,6 +40,48 @@ public record ModelRef(String uri, boolean torchScript, ImagePipelineConfig pipe
       return new ModelRef(p.toString(), false, null, null);
     }
     return new ModelRef(p.toString(), true, torchScriptPipeline, labels);
+  }
+
+  /**
+   * A SHA-256 of what the model is: the URL of a remote model; else the names and bytes of the local files (the
+   * whole folder of a sparkfast model or TorchScript folder, the file itself) and of the labels file. A model
+   * re-exported to the same path gets a new fingerprint; a copy of it elsewhere keeps it.
+   */
+  public String fingerprint() {
+    try {
+      java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+      if (torchScript && TorchScriptClassifier.isUrl(uri)) {
+        sha.update(uri.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      } else {
+        digestTree(sha, Path.of(uri));
+      }
+      if (labels != null && !labels.isEmpty()) {
+        digestTree(sha, Path.of(labels));
+      }
+      sha.update(String.valueOf(pipeline).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return java.util.HexFormat.of().formatHex(sha.digest());
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot read the model " + uri + " to fingerprint it", e);
+    }
+  }
+
+  private static void digestTree(java.security.MessageDigest sha, Path root) throws java.io.IOException {
+    List<Path> files;
+    try (var walk = Files.walk(root)) {
+      files = walk.filter(Files::isRegularFile).sorted().toList();
+    }
+    for (Path f : files) {
+      sha.update(root.relativize(f).toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      sha.update((byte) 0);
+      try (var in = Files.newInputStream(f)) {
+        byte[] buf = new byte[1 << 16];
+        for (int n; (n = in.read(buf)) > 0; ) {
+          sha.update(buf, 0, n);
+        }
+      }
+    }
   }
 
   /** Loads the model (on the caller's thread; executors go through {@link ModelCache}). */

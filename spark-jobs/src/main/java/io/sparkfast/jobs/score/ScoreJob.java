@@ -89,6 +89,36 @@ public final class ScoreJob {
     this.modelRef = model;
   }
 
+  /**
+   * {@code --incremental} carries rows only when they were scored as this run would score them: the same model
+   * (by content), top-k, TTA and threshold, as the previous run's metrics.json records them. Anything else would mix
+   * two models' scores in one output without a trace.
+   */
+  private void requireSameScoring(String previous, Map<String, Object> scoring) throws java.io.IOException {
+    org.apache.hadoop.fs.Path file = new org.apache.hadoop.fs.Path(previous, "metrics.json");
+    FileSystem fs = file.getFileSystem(spark.sparkContext().hadoopConfiguration());
+    if (!fs.exists(file)) {
+      throw SparkfastException.input("--incremental " + previous + " has no metrics.json; give the --out of an"
+          + " earlier sparkfast score run");
+    }
+    com.fasterxml.jackson.databind.JsonNode prev;
+    try (var in = fs.open(file)) {
+      prev = new com.fasterxml.jackson.databind.ObjectMapper().readTree(in);
+    }
+    List<String> differ = new ArrayList<>();
+    for (Map.Entry<String, Object> e : scoring.entrySet()) {
+      com.fasterxml.jackson.databind.JsonNode v = prev.get(e.getKey());
+      String was = v == null || v.isNull() ? "(not recorded)" : v.asText();
+      if (!was.equals(String.valueOf(e.getValue()))) {
+        differ.add(e.getKey() + " " + was + " -> " + e.getValue());
+      }
+    }
+    if (!differ.isEmpty()) {
+      throw SparkfastException.config("--incremental " + previous + " was scored differently (" + String.join(", ",
+          differ) + "); its rows cannot be carried: score without --incremental, or with the same model and options");
+    }
+  }
+
   /** Scores and returns the metrics. */
   public Map<String, Object> run(OutputCommitter out) throws Exception {
     long t0 = System.nanoTime();
@@ -96,14 +126,27 @@ public final class ScoreJob {
       throw SparkfastException.config("--batch-size and --top-k must be >= 1");
     }
     String modelId;
+    String modelSha;
     boolean multiLabel;
     double threshold;
     try (ExportedModel m = modelRef.open()) { // checked on the driver: a bad model fails before any task runs
       modelId = m.config().arch() + "@" + modelRef.uri();
       multiLabel = m.config().multiLabel();
       threshold = m.threshold();
+      modelSha = modelRef.fingerprint();
     } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
       throw SparkfastException.input("--model " + o.model() + ": " + e.getMessage(), e);
+    }
+    Map<String, Object> scoring = new LinkedHashMap<>();
+    scoring.put("model_sha256", modelSha);
+    scoring.put("top_k", o.topK());
+    scoring.put("tta", o.tta());
+    scoring.put("multi_label", multiLabel);
+    if (multiLabel) {
+      scoring.put("threshold", threshold);
+    }
+    if (o.incremental() != null) {
+      requireSameScoring(o.incremental(), scoring);
     }
     FileSystem fs;
     for (String in : o.inputs()) {
@@ -199,6 +242,7 @@ public final class ScoreJob {
     m.put("carried_from_previous", rows - newlyScored);
     m.put("images_per_second", newlyScored / Math.max(1e-9, scoreSeconds));
     m.put("model_id", modelId);
+    m.put("model_sha256", modelSha);
     m.put("tta", o.tta());
     m.put("batch_size", o.batchSize());
     m.put("onednn", o.oneDnn().name().toLowerCase(java.util.Locale.ROOT));

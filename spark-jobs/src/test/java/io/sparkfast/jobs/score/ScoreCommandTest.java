@@ -115,8 +115,22 @@ class ScoreCommandTest {
     // incremental: nothing new is scored; a new image is; everything is carried
     Path inc = dir.resolve("scored-inc");
     Files.copy(shapes.resolve("train/ring/0.png"), in.resolve("ring/new.png"));
-    CliRun incr = CliRun.of("score", "--master", "local[2]", "--model", model.toString(), "--input", in.toString(),
+    // ... but only rows scored as this run would score them: not without the TTA they had, not by another model
+    CliRun noTta = CliRun.of("score", "--master", "local[2]", "--model", model.toString(), "--input", in.toString(),
         "--out", inc.toString(), "--incremental", out.toString());
+    assertEquals(ExitCodes.BAD_CONFIG, noTta.exitCode(), noTta.err());
+    assertTrue(noTta.errorLine().contains("tta true -> false"), noTta.errorLine());
+    Path changed = dir.resolve("model-changed");
+    ShapeImages.copyTree(model, changed);
+    Path preprocess = changed.resolve(io.sparkfast.common.artifact.ExportInfo.PREPROCESS_FILE);
+    Files.writeString(preprocess, Files.readString(preprocess) + "\n");
+    CliRun otherModel = CliRun.of("score", "--master", "local[2]", "--model", changed.toString(), "--input",
+        in.toString(), "--out", inc.toString(), "--tta", "--incremental", out.toString());
+    assertEquals(ExitCodes.BAD_CONFIG, otherModel.exitCode(), otherModel.err());
+    assertTrue(otherModel.errorLine().contains("model_sha256"), otherModel.errorLine());
+    assertFalse(Files.exists(inc));
+    CliRun incr = CliRun.of("score", "--master", "local[2]", "--model", model.toString(), "--input", in.toString(),
+        "--out", inc.toString(), "--tta", "--incremental", out.toString());
     assertEquals(ExitCodes.OK, incr.exitCode(), incr.err());
     JsonNode im = metrics(inc);
     assertEquals(files + 1, im.get("images").asLong());
