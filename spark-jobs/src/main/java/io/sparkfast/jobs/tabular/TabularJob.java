@@ -103,12 +103,7 @@ public final class TabularJob {
     // copied into predictions/ at the end: a misspelled one must fail now, not after training
     SchemaChecks.requireColumns(trainP.schema(), cfg.keyColumns());
     List<String> features = resolveFeatures(trainP.schema());
-    trainP.count();
-    validP.count();
-    requireNoMissing(trainP, validP, features);
-    if (cfg.isClassification()) {
-      requireZeroOneTarget(trainP, validP);
-    }
+    checkPrepared(trainP, validP, features); // also fills both caches: one pass over each split
     Map<String, Long> unparsableDates = unparsableDates(prepModel, train, valid);
     // the prepared splits are cached; the raw ones would only compete with training for memory
     train.unpersist();
@@ -259,25 +254,38 @@ public final class TabularJob {
   }
 
   /**
-   * The learners reject null or NaN labels and training features ("Labels MUST NOT be Null or NaN", "Vector values
-   * MUST NOT be NaN or Infinity") without naming the column: name it here, before training. Validation features may
-   * be missing (the assembler keeps them).
+   * One aggregation per prepared split (which also fills its cache) checks what the learners would reject without
+   * naming the column ("Labels MUST NOT be Null or NaN", "Vector values MUST NOT be NaN or Infinity") or only after
+   * training (a classification target other than 0/1): a missing target, a missing training feature (validation
+   * features may be missing: the assembler keeps them), a target value other than 0/1.
    */
-  private void requireNoMissing(Dataset<Row> trainP, Dataset<Row> validP, List<String> features) {
+  private void checkPrepared(Dataset<Row> trainP, Dataset<Row> validP, List<String> features) {
     StructType schema = trainP.schema();
-    Column[] trainCounts = new Column[features.size() + 1];
-    trainCounts[0] = missingCount(schema, cfg.target());
-    for (int i = 0; i < features.size(); i++) {
-      trainCounts[i + 1] = missingCount(schema, features.get(i));
+    Column target = col(cfg.target());
+    Column notZeroOne = org.apache.spark.sql.functions.count(org.apache.spark.sql.functions.when(
+        target.isNotNull().and(target.isin(0, 1).unary_$bang()), lit(1)));
+    List<Column> checks = new ArrayList<>(List.of(missingCount(schema, cfg.target()), notZeroOne));
+    for (String f : features) {
+      checks.add(missingCount(schema, f));
     }
-    Row train = trainP.agg(trainCounts[0], Arrays.copyOfRange(trainCounts, 1, trainCounts.length)).first();
-    long targetMissing = train.getLong(0) + validP.agg(missingCount(schema, cfg.target())).first().getLong(0);
+    Row train = trainP.agg(checks.get(0), checks.subList(1, checks.size()).toArray(new Column[0])).first();
+    Row valid = validP.agg(checks.get(0), checks.get(1)).first();
+    long targetMissing = train.getLong(0) + valid.getLong(0);
     if (targetMissing > 0) {
       throw SparkfastException.input("target '" + cfg.target() + "' has " + targetMissing + " missing (null or NaN)"
           + " values; drop those rows (e.g. a SQLTransformer with WHERE " + cfg.target() + " IS NOT NULL)", null);
     }
+    if (cfg.isClassification() && train.getLong(1) + valid.getLong(1) > 0) {
+      List<Row> other = trainP.select(target).union(validP.select(target))
+          .filter(target.isNotNull().and(target.isin(0, 1).unary_$bang())).distinct().orderBy(target).limit(5)
+          .collectAsList();
+      throw SparkfastException.input("task = classification needs a 0/1 target, but target '" + cfg.target()
+          + "' also has " + other.stream().map(r -> String.valueOf(r.get(0))).toList()
+          + (other.size() == 5 ? " (and maybe more)" : "") + "; map it to 0/1 in the pipeline or use task = regression",
+          null);
+    }
     for (int i = 0; i < features.size(); i++) {
-      long n = train.getLong(i + 1);
+      long n = train.getLong(i + 2);
       if (n > 0) {
         throw SparkfastException.input("feature '" + features.get(i) + "' has " + n + " missing (null or NaN) values"
             + " in the training split; fill them in the pipeline (a FillMissing or Imputer stage) or exclude it",
@@ -294,20 +302,6 @@ public final class TabularJob {
       missing = missing.or(org.apache.spark.sql.functions.isnan(c));
     }
     return org.apache.spark.sql.functions.count(org.apache.spark.sql.functions.when(missing, lit(1)));
-  }
-
-  /** Classification here is binary with labels 0/1 (the baseline, AUC and log loss assume it); names any other. */
-  private void requireZeroOneTarget(Dataset<Row> trainP, Dataset<Row> validP) {
-    Column target = col(cfg.target());
-    List<Row> other = trainP.select(target).union(validP.select(target))
-        .filter(target.isNotNull().and(target.isin(0, 1).unary_$bang())).distinct().orderBy(target).limit(5)
-        .collectAsList();
-    if (!other.isEmpty()) {
-      throw SparkfastException.input("task = classification needs a 0/1 target, but target '" + cfg.target()
-          + "' also has " + other.stream().map(r -> String.valueOf(r.get(0))).toList()
-          + (other.size() == 5 ? " (and maybe more)" : "") + "; map it to 0/1 in the pipeline or use task = regression",
-          null);
-    }
   }
 
   private List<String> resolveFeatures(StructType schema) {
