@@ -184,9 +184,18 @@ public final class ModelExport {
     try {
       model = criteria.loadModel();
     } catch (ModelNotFoundException | MalformedModelException | IOException | RuntimeException e) {
-      throw new IllegalArgumentException("Corrupt or incompatible model directory " + dir + ": " + e.getMessage(), e);
+      throw new IllegalArgumentException("Corrupt or incompatible model directory " + dir + ": "
+          + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName() + " reading "
+          + params.getFileName()), e);
     }
-    int outputs = outputCount(model.getBlock());
+    int outputs;
+    try {
+      outputs = outputCount(model.getBlock());
+    } catch (IllegalArgumentException e) {
+      model.close();
+      throw new IllegalArgumentException("Corrupt or incompatible model directory " + dir + ": "
+          + params.getFileName() + " gave the model no weights (not a parameter file of this architecture?)", e);
+    }
     if (outputs != info.vocab().size()) {
       model.close();
       throw new IllegalArgumentException("label-count mismatch in " + dir + ": the parameters have " + outputs

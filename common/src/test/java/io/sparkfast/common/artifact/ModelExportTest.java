@@ -2,6 +2,7 @@ package io.sparkfast.common.artifact;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -149,9 +150,22 @@ class ModelExportTest {
     try (Model model = TinyModels.model(CONFIG)) {
       ModelExport.export(dir, model.getBlock(), CONFIG, VOCAB, PIPE, 256, false);
     }
+    byte[] good = Files.readAllBytes(dir.resolve("model-0000.params"));
     Files.write(dir.resolve("model-0000.params"), new byte[] {'D', 'J', 'L', '@', 0, 0});
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelExport.load(dir));
     assertTrue(e.getMessage().contains("Corrupt or incompatible"), e.getMessage());
+    assertFalse(e.getMessage().endsWith("null"), e.getMessage());
+    // junk bytes and a truncated file: both named as a corrupt model, with the parameter file
+    byte[] junk = new byte[4096];
+    new java.util.Random(1).nextBytes(junk);
+    Files.write(dir.resolve("model-0000.params"), junk);
+    e = assertThrows(IllegalArgumentException.class, () -> ModelExport.load(dir));
+    assertTrue(e.getMessage().contains("Corrupt or incompatible") && e.getMessage().contains("model-0000.params"),
+        e.getMessage());
+    Files.write(dir.resolve("model-0000.params"), java.util.Arrays.copyOf(good, good.length / 2));
+    e = assertThrows(IllegalArgumentException.class, () -> ModelExport.load(dir));
+    assertTrue(e.getMessage().contains("Corrupt or incompatible") && e.getMessage().contains("model-0000.params"),
+        e.getMessage());
     Files.delete(dir.resolve("model-0000.params"));
     e = assertThrows(IllegalArgumentException.class, () -> ModelExport.load(dir));
     assertTrue(e.getMessage().contains("no parameter file model-0000.params"), e.getMessage());
