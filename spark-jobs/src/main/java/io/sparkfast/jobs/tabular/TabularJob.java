@@ -122,7 +122,8 @@ public final class TabularJob {
     metrics.put("task", cfg.task());
     metrics.put("target", cfg.target());
     metrics.put("model", cfg.modelType());
-    metrics.put("valid", models.evaluate(predictions));
+    Map<String, Double> validMetrics = models.evaluate(predictions);
+    metrics.put("valid", validMetrics);
     metrics.put("baseline", models.evaluateBaseline(trainP, validP));
     Map<String, Long> rows = new LinkedHashMap<>();
     rows.put("train", trainRows);
@@ -134,7 +135,8 @@ public final class TabularJob {
     metrics.put("features", features);
     List<Map.Entry<String, Double>> importance = models.importance(fitted, features);
     if (cfg.dropThreshold() > 0) {
-      metrics.put("drop_low_importance", models.dropLowImportance(trainP, validP, importance, cfg.dropThreshold()));
+      metrics.put("drop_low_importance", models.dropLowImportance(trainP, validP, importance, cfg.dropThreshold(),
+          validMetrics));
     }
     if (cfg.outOfDomain()) {
       metrics.put("out_of_domain", models.outOfDomain(trainP, validP, features));

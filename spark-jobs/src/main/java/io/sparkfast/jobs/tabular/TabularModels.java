@@ -195,22 +195,31 @@ final class TabularModels {
     return out;
   }
 
-  /** Refits on the features whose importance is at least {@code threshold}; reports both scores. */
+  /**
+   * fastbook's drop of low-importance features: refits on the features whose importance is above {@code threshold}
+   * ({@code fi[fi.imp > threshold]}) and reports its validation score beside the fitted model's
+   * ({@code validAllFeatures}, the job's "valid"), as fastbook compares the two.
+   */
   Map<String, Object> dropLowImportance(Dataset<Row> train, Dataset<Row> valid,
-      List<Map.Entry<String, Double>> importance, double threshold) {
-    List<String> kept = new ArrayList<>();
-    for (Map.Entry<String, Double> e : importance) {
-      if (e.getValue() >= threshold) {
-        kept.add(e.getKey());
-      }
-    }
+      List<Map.Entry<String, Double>> importance, double threshold, Map<String, Double> validAllFeatures) {
+    List<String> kept = keptFeatures(importance, threshold);
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("threshold", threshold);
     r.put("kept", kept);
-    r.put("valid_all_features", evaluate(fit(train, importance.stream().map(Map.Entry::getKey).toList())
-        .transform(valid)));
+    r.put("valid_all_features", validAllFeatures);
     r.put("valid_kept_features", kept.isEmpty() ? Map.of() : evaluate(fit(train, kept).transform(valid)));
     return r;
+  }
+
+  /** The features whose importance is above {@code threshold}, in importance order. */
+  static List<String> keptFeatures(List<Map.Entry<String, Double>> importance, double threshold) {
+    List<String> kept = new ArrayList<>();
+    for (Map.Entry<String, Double> e : importance) {
+      if (e.getValue() > threshold) {
+        kept.add(e.getKey());
+      }
+    }
+    return kept;
   }
 
   /**

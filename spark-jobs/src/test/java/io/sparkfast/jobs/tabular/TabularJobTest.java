@@ -117,6 +117,8 @@ class TabularJobTest {
     assertEquals(480, m.get("rows").get("train").asLong() + m.get("rows").get("valid").asLong());
     assertTrue(m.get("out_of_domain").get("auc").asDouble() >= 0.0);
     assertTrue(m.get("drop_low_importance").get("kept").size() >= 1);
+    // compared with the fitted model's own score, as fastbook does (not with a refit on reordered features)
+    assertEquals(m.get("valid"), m.get("drop_low_importance").get("valid_all_features"));
     assertTrue(Files.exists(out.resolve("_SUCCESS")));
     for (String png : List.of("importance.png", "pd_hour.png")) {
       byte[] head = Arrays.copyOf(Files.readAllBytes(out.resolve(png)), 4);

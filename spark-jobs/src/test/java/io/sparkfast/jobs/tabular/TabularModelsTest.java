@@ -104,4 +104,13 @@ class TabularModelsTest {
   private static String trees(String debug) {
     return debug.substring(debug.indexOf('\n'));
   }
+
+  /** fastbook keeps {@code fi[fi.imp > threshold]}: a feature exactly at the threshold goes. */
+  @Test
+  void dropLowImportanceKeepsFeaturesAboveTheThreshold() {
+    List<Map.Entry<String, Double>> importance = List.of(Map.entry("a", 0.6), Map.entry("b", 0.35),
+        Map.entry("c", 0.05), Map.entry("d", 0.0));
+    assertEquals(List.of("a", "b"), TabularModels.keptFeatures(importance, 0.05));
+    assertEquals(List.of("a", "b", "c"), TabularModels.keptFeatures(importance, 0.0));
+  }
 }
