@@ -193,6 +193,19 @@ public final class VisionTraining {
   }
 
   /**
+   * Seeds the engine's generator, which the initializers draw from, from the run's seed: as with fastai's
+   * {@code set_seed}, the same config starts from the same weights (and, with the Learner's per-batch reseeding,
+   * gives the same run); another seed, other weights.
+   */
+  private static void seedInitialization(VisionSpec spec) {
+    long z = spec.fit().seed() * 0x9E3779B97F4A7C15L + 0x1D8E4E27C47D124FL;
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    z ^= z >>> 31;
+    ai.djl.engine.Engine.getInstance().setRandomSeed((int) (z & Integer.MAX_VALUE));
+  }
+
+  /**
    * Builds and initializes the model of {@code spec} for {@code vocab}: a fresh backbone, a backbone whose body
    * weights come from a pretrained export (its head replaced, fastai's transfer recipe), or a TorchScript body.
    *
@@ -225,12 +238,14 @@ public final class VisionTraining {
       if (spec.model().torchscript() != null) {
         TorchScriptBackbone ts = TorchScriptBackbone.load(spec.model().torchscript(), true, channels, size);
         ImageModel im = ts.classifier(vocab.size(), channels, size, multi);
+        seedInitialization(spec);
         ImageModels.initialize(im, manager);
         return new Prepared(im, pipe, ts.numFeatures(), ts);
       }
       ModelConfig config = new ModelConfig(spec.model().arch(), vocab.size(), channels, size, multi);
       Backbone backbone = Backbones.create(config.arch());
       ImageModel im = ImageModels.assemble(config, backbone.body(), backbone.numFeatures(), backbone.splitAt());
+      seedInitialization(spec);
       ImageModels.initialize(im, manager);
       if (pretrained != null) {
         copyBody(pretrained, im, config);

@@ -60,8 +60,23 @@ class VisionTrainingTest {
             pa.get(i).getKey());
       }
       assertArrayEquals(a.pipeline().norm().mean(), b.pipeline().norm().mean());
-      // and a fresh model's body differs (the copy is what made them equal)
-      VisionTraining.Prepared c = VisionTraining.prepare(fresh, splits.vocab(), splits.train(), m);
+      // a fresh model starts from the weights its seed gives, whatever the engine's generator did before (as
+      // fastai's set_seed: the same config, the same run) ...
+      ai.djl.engine.Engine.getInstance().setRandomSeed(12345);
+      VisionTraining.Prepared again = VisionTraining.prepare(fresh, splits.vocab(), splits.train(), m);
+      List<Pair<String, Parameter>> pAgain = again.model().block().getParameters().stream().toList();
+      List<Pair<String, Parameter>> pFirst = a.model().block().getParameters().stream().toList();
+      for (int i = 0; i < pFirst.size(); i++) {
+        assertArrayEquals(pFirst.get(i).getValue().getArray().toFloatArray(),
+            pAgain.get(i).getValue().getArray().toFloatArray(), pFirst.get(i).getKey());
+      }
+      // ... and another seed's fresh body differs (the copy is what made a's and b's equal)
+      VisionSpec.Fit f = fresh.fit();
+      VisionSpec otherSeed = new VisionSpec(fresh.data(), fresh.model(), fresh.pipeline(), fresh.norm(),
+          new VisionSpec.Fit(f.schedule(), f.epochs(), f.lr(), f.freezeEpochs(), f.lrMult(), f.pctStart(), f.div(),
+              f.batchSize(), f.wd(), f.labelSmoothing(), f.mixup(), f.nAcc(), f.seed() + 1, f.checkpointEvery()),
+          fresh.lrFind(), fresh.eval());
+      VisionTraining.Prepared c = VisionTraining.prepare(otherSeed, splits.vocab(), splits.train(), m);
       boolean anyDiff = false;
       List<Pair<String, Parameter>> pc = body(c.model().block());
       for (int i = 0; i < pa.size() && !anyDiff; i++) {

@@ -136,7 +136,9 @@ class TrainCommandTest {
     JsonNode m = metrics(out);
     assertEquals(1000, m.get("train_images").asInt());
     double acc = m.get("valid").get("accuracy").asDouble();
-    // 1,000 real digits, 3 epochs from scratch: the "small end-to-end run on a real subset".
+    // 1,000 real digits, 3 epochs from scratch: the "small end-to-end run on a real subset". The run is
+    // deterministic for its seed (42: 0.879); train.seed 1, 2, 3 gave 0.855, 0.874, 0.893 (measured once, not
+    // chosen from). Before the model's initialization followed the seed, one CI run drew 0.831 here.
     assertTrue(acc >= 0.85, "MNIST accuracy " + acc + " (baseline " + m.get("baseline") + ")");
   }
 
