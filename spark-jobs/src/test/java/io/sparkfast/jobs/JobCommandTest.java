@@ -6,23 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Failures every job shares: how a bad configuration value is reported, whichever job reads it. */
+@ExtendWith(StopSparkAfterAll.class)
 class JobCommandTest {
 
   @TempDir static Path dir;
-
-  @AfterAll
-  static void stopSpark() {
-    SparkSession.getActiveSession().foreach(s -> {
-      s.stop();
-      return null;
-    });
-  }
 
   @Test
   void wrongTypeOfAScoreOrFinetuneKeyIsAConfigErrorNamingTheKey() {
@@ -44,9 +36,10 @@ class JobCommandTest {
     assertTrue(ft.errorLine().contains("distributed.replicas"), ft.errorLine());
     assertFalse(Files.exists(ftOut));
   }
+
   @Test
   void unparsableMasterIsAConfigErrorNamingMaster() {
-    stopSpark(); // a session left by another test would be reused whatever --master says
+    StopSparkAfterAll.stopActive(); // a session left by another test would be reused whatever --master says
     Path out = dir.resolve("master-out");
     CliRun run = CliRun.of("tabular", "--master", "bogus://x", "--out", out.toString());
     assertEquals(ExitCodes.BAD_CONFIG, run.exitCode(), run.err());

@@ -9,20 +9,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sparkfast.jobs.CliRun;
 import io.sparkfast.jobs.ExitCodes;
+import io.sparkfast.jobs.StopSparkAfterAll;
 import io.sparkfast.jobs.vision.ShapeImages;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code sparkfast finetune} in-process on local[2] (two replicas as two task threads with a real TCP ring): a
  * run, a replica failure that Spark retries from the checkpoint, a stalled replica that times out, and bad input.
  */
+@ExtendWith(StopSparkAfterAll.class)
 class FinetuneCommandTest {
 
   @TempDir static Path dir;
@@ -32,14 +33,6 @@ class FinetuneCommandTest {
   @BeforeAll
   static void images() throws Exception {
     shapes = ShapeImages.write(dir.resolve("shapes"), 48, 16);
-  }
-
-  @AfterAll
-  static void stopSpark() {
-    SparkSession.getActiveSession().foreach(s -> {
-      s.stop();
-      return null;
-    });
   }
 
   static CliRun finetune(Path out, String master, String... sets) {

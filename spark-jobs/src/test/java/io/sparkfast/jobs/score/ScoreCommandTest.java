@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sparkfast.jobs.CliRun;
 import io.sparkfast.jobs.ExitCodes;
+import io.sparkfast.jobs.StopSparkAfterAll;
 import io.sparkfast.jobs.vision.ShapeImages;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,12 +25,13 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code sparkfast score} in-process on local[2] with a model trained by {@code sparkfast train}. */
+@ExtendWith(StopSparkAfterAll.class)
 class ScoreCommandTest {
 
   @TempDir static Path dir;
@@ -47,14 +49,6 @@ class ScoreCommandTest {
         "train.epochs=2", "eval.tta=false", "eval.top_losses=0"));
     assertEquals(ExitCodes.OK, run.exitCode(), run.err());
     model = out.resolve("model");
-  }
-
-  @AfterAll
-  static void stopSpark() {
-    SparkSession.getActiveSession().foreach(s -> {
-      s.stop();
-      return null;
-    });
   }
 
   static List<Row> rows(Path out) {

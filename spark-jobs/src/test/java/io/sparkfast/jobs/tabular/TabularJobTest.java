@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparkfast.jobs.CliRun;
 import io.sparkfast.jobs.ExitCodes;
+import io.sparkfast.jobs.StopSparkAfterAll;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,12 +24,13 @@ import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** End-to-end runs of {@code sparkfast tabular} on generated fixtures, and its handling of bad input. */
+@ExtendWith(StopSparkAfterAll.class)
 class TabularJobTest {
 
   @TempDir static Path dir;
@@ -88,14 +90,6 @@ class TabularJobTest {
         "  { stage = Imputer, params { inputCols = [age], outputCols = [age_filled] } } ]",
         "features = [pclass, sex_idx, age_filled, fare]",
         "model { numTrees = 10 }"));
-  }
-
-  @AfterAll
-  static void stopSpark() {
-    SparkSession.getActiveSession().foreach(s -> {
-      s.stop();
-      return null;
-    });
   }
 
   private static List<String> args(Path conf, Path out, String... sets) {

@@ -7,11 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sparkfast.jobs.CliRun;
 import io.sparkfast.jobs.ExitCodes;
+import io.sparkfast.jobs.StopSparkAfterAll;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -19,17 +19,10 @@ import org.junit.jupiter.api.io.TempDir;
  * registries by {@code scripts/fetch-data titanic}): the forest must stay within the issue's bounds. The seed and
  * hyperparameters are the config's; nothing here is tuned on the validation split.
  */
+@ExtendWith(StopSparkAfterAll.class)
 class TitanicConfTest {
 
   @TempDir static Path dir;
-
-  @AfterAll
-  static void stopSpark() {
-    SparkSession.getActiveSession().foreach(s -> {
-      s.stop();
-      return null;
-    });
-  }
 
   @Test
   void titanicForestBeatsTheMajorityBaseline() throws Exception {

