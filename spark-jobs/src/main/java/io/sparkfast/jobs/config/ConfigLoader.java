@@ -89,23 +89,9 @@ public final class ConfigLoader {
   }
 
   private static void requireKnownKeys(Config user, Config reference) {
-    requireKnownKeys(user.root(), List.of(), reference);
-  }
-
-  /**
-   * Every leaf under {@code object}, nulls and empty objects included ({@link Config#entrySet()} leaves those out,
-   * so {@code model.numTreez = null} or {@code modle {}} would pass unnoticed).
-   */
-  private static void requireKnownKeys(com.typesafe.config.ConfigObject object, List<String> prefix,
-      Config reference) {
-    for (Map.Entry<String, ConfigValue> e : object.entrySet()) {
-      List<String> path = new java.util.ArrayList<>(prefix);
-      path.add(e.getKey());
-      if (e.getValue() instanceof com.typesafe.config.ConfigObject child && !child.isEmpty()) {
-        requireKnownKeys(child, path, reference);
-        continue;
-      }
-      String key = com.typesafe.config.ConfigUtil.joinPath(path);
+    List<String> keys = new java.util.ArrayList<>();
+    collectKeys(user.root(), List.of(), keys);
+    for (String key : keys) {
       if (!reference.hasPathOrNull(key) && !underOpenSection(key, reference)) {
         throw SparkfastException.config(
             "unknown config key '" + key + "'; valid keys: " + String.join(", ", validKeys(reference)));
@@ -127,14 +113,20 @@ public final class ConfigLoader {
     return false;
   }
 
-  /** Every leaf key of the reference, those whose default is null included (entrySet() leaves them out). */
+  /** Every leaf key of the reference. */
   private static TreeSet<String> validKeys(Config reference) {
     TreeSet<String> keys = new TreeSet<>();
     collectKeys(reference.root(), List.of(), keys);
     return keys;
   }
 
-  private static void collectKeys(com.typesafe.config.ConfigObject object, List<String> prefix, TreeSet<String> keys) {
+  /**
+   * Every leaf key under {@code object}, nulls and empty objects included ({@link Config#entrySet()} leaves those out,
+   * so {@code model.numTreez = null} or {@code modle {}} would pass unnoticed, and reference keys whose default is
+   * null would be missing from the list of valid keys).
+   */
+  private static void collectKeys(com.typesafe.config.ConfigObject object, List<String> prefix,
+      java.util.Collection<String> keys) {
     for (Map.Entry<String, ConfigValue> e : object.entrySet()) {
       List<String> path = new java.util.ArrayList<>(prefix);
       path.add(e.getKey());
