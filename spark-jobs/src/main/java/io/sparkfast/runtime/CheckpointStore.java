@@ -121,6 +121,35 @@ public final class CheckpointStore implements Serializable {
     }
   }
 
+  /** Deletes the folder with its checkpoints. */
+  public void delete() {
+    try {
+      fs().delete(new Path(dir), true);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot delete the checkpoint folder " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Deletes the folder when it holds nothing (a run that failed before its first checkpoint); false when it holds
+   * something, which stays. A failure to delete is logged, not thrown: this runs while another error is reported.
+   */
+  public boolean deleteIfEmpty() {
+    try {
+      FileSystem fs = fs();
+      Path d = new Path(dir);
+      if (fs.exists(d)) {
+        if (fs.listStatus(d).length > 0) {
+          return false;
+        }
+        fs.delete(d, false);
+      }
+    } catch (IOException | RuntimeException e) {
+      logger.warn("Could not remove the empty checkpoint folder {}: {}", dir, e.toString());
+    }
+    return true;
+  }
+
   /** Whether {@code name} exists. */
   public boolean exists(String name) {
     try {

@@ -177,13 +177,19 @@ public final class DataParallel {
       }
     }
 
-    /** The task's GPU (spark.task.resource.gpu.amount) or "cpu". */
-    static String device(Map<String, ResourceInformation> resources) {
-      ResourceInformation gpu = resources == null ? null : resources.get("gpu");
-      if (gpu != null && gpu.addresses().length > 0) {
-        return "gpu:" + gpu.addresses()[0];
-      }
-      return "cpu";
+  }
+
+  /** The task's GPU (spark.task.resource.gpu.amount) as {@code gpu:N}, or {@code cpu}. */
+  public static String device(Map<String, ResourceInformation> resources) {
+    ResourceInformation gpu = resources == null ? null : resources.get("gpu");
+    if (gpu != null && gpu.addresses().length > 0) {
+      return "gpu:" + gpu.addresses()[0];
     }
+    return "cpu";
+  }
+
+  /** The DJL device of a {@link #device} name ({@code gpu:N} or {@code cpu}). */
+  public static ai.djl.Device djlDevice(String device) {
+    return device.startsWith("gpu:") ? ai.djl.Device.gpu(Integer.parseInt(device.substring(4))) : ai.djl.Device.cpu();
   }
 }

@@ -28,8 +28,7 @@ public final class ModelCache {
   public static ExportedModel get(ModelRef ref, String device) {
     return MODELS.computeIfAbsent(ref.key() + "|" + device, k -> {
       long t0 = System.nanoTime();
-      ExportedModel m = ref.open(device.startsWith("gpu:")
-          ? ai.djl.Device.gpu(Integer.parseInt(device.substring(4))) : ai.djl.Device.cpu());
+      ExportedModel m = ref.open(DataParallel.djlDevice(device));
       logger.info("Loaded model {} on {} in {} ms (cached for this executor)", ref.uri(), device,
           (System.nanoTime() - t0) / 1_000_000);
       return m;

@@ -75,11 +75,8 @@ public record ModelRef(String uri, boolean torchScript, ImagePipelineConfig pipe
     for (Path f : files) {
       sha.update(root.relativize(f).toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
       sha.update((byte) 0);
-      try (var in = Files.newInputStream(f)) {
-        byte[] buf = new byte[1 << 16];
-        for (int n; (n = in.read(buf)) > 0; ) {
-          sha.update(buf, 0, n);
-        }
+      try (var in = new java.security.DigestInputStream(Files.newInputStream(f), sha)) {
+        in.transferTo(java.io.OutputStream.nullOutputStream());
       }
     }
   }

@@ -1,6 +1,7 @@
 package io.sparkfast.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -37,6 +38,22 @@ class CheckpointStoreTest {
     Path again = tmp.resolve("again/phase1.ckpt");
     assertTrue(store.get("phase1.ckpt", again));
     assertEquals("epoch 2", Files.readString(again));
+  }
+
+  /** An empty folder goes (and an absent one counts as gone); one holding a checkpoint stays until delete(). */
+  @Test
+  void deleteIfEmptyKeepsCheckpointsAndDeleteRemovesThem() throws Exception {
+    CheckpointStore store = new CheckpointStore(tmp.resolve("run").toString());
+    store.checkWritable();
+    assertTrue(store.deleteIfEmpty());
+    assertFalse(Files.exists(tmp.resolve("run")));
+    assertTrue(store.deleteIfEmpty());
+    store.checkWritable();
+    store.put(Files.writeString(tmp.resolve("c"), "epoch 1"), "phase0.ckpt");
+    assertFalse(store.deleteIfEmpty());
+    assertTrue(Files.exists(tmp.resolve("run/phase0.ckpt")));
+    store.delete();
+    assertFalse(Files.exists(tmp.resolve("run")));
   }
 
   @Test

@@ -140,19 +140,19 @@ public final class FinetuneJob {
               Duration.ofMillis(config.getDuration("distributed.checkpoint_timeout", TimeUnit.MILLISECONDS))));
     } catch (Exception | Error e) {
       // a run that failed before its first checkpoint leaves nothing to resume from; a later failure keeps them
-      if (deleteIfNoCheckpoint(store)) {
-        deleteDefaultRootIfEmpty(ckptDir, base);
-      } else {
+      if (!store.deleteIfEmpty()) {
         logger.warn("The failed run's checkpoints are kept in {}; continue it with --set train.resume_from={}",
             store.dir(), store.dir());
+      } else if (ckptDir == null) {
+        new CheckpointStore(base).deleteIfEmpty(); // the default root next to --out, once no run keeps anything
       }
       throw e;
     }
     double trainSeconds = (System.nanoTime() - tTrain) / 1e9;
-    FileSystem fs = store.dir().startsWith("/") ? FileSystem.getLocal(new Configuration())
-        : new org.apache.hadoop.fs.Path(store.dir()).getFileSystem(spark.sparkContext().hadoopConfiguration());
-    fs.delete(new org.apache.hadoop.fs.Path(store.dir()), true);
-    deleteDefaultRootIfEmpty(ckptDir, base);
+    store.delete();
+    if (ckptDir == null) {
+      new CheckpointStore(base).deleteIfEmpty();
+    }
 
     Map<String, Object> rank0 = results.get(0);
     Map<String, Object> m = new LinkedHashMap<>();
@@ -202,45 +202,6 @@ public final class FinetuneJob {
     m.put("per_replica", perReplica);
     m.put("history", rank0.get("history"));
     return m;
-  }
-
-  /** The default checkpoint root next to --out goes once no run keeps checkpoints there (a given one stays). */
-  private void deleteDefaultRootIfEmpty(String ckptDir, String base) {
-    if (ckptDir != null) {
-      return;
-    }
-    try {
-      org.apache.hadoop.fs.Path root = new org.apache.hadoop.fs.Path(base);
-      FileSystem fs = base.startsWith("/") ? FileSystem.getLocal(new Configuration())
-          : root.getFileSystem(spark.sparkContext().hadoopConfiguration());
-      if (fs.exists(root) && fs.listStatus(root).length == 0) {
-        fs.delete(root, false);
-      }
-    } catch (java.io.IOException | RuntimeException e) {
-      logger.warn("Could not remove the empty checkpoint folder {}: {}", base, e.toString());
-    }
-  }
-
-  /**
-   * Deletes the run's checkpoint folder when it holds no file (failures before the first checkpoint); false when it
-   * holds checkpoints (kept for a resume).
-   */
-  private boolean deleteIfNoCheckpoint(CheckpointStore store) {
-    try {
-      org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(store.dir());
-      FileSystem fs = store.dir().startsWith("/") ? FileSystem.getLocal(new Configuration())
-          : dir.getFileSystem(spark.sparkContext().hadoopConfiguration());
-      if (!fs.exists(dir)) {
-        return true;
-      }
-      if (fs.listFiles(dir, true).hasNext()) {
-        return false;
-      }
-      fs.delete(dir, true);
-    } catch (java.io.IOException | RuntimeException e) {
-      logger.warn("Could not remove the empty checkpoint folder {}: {}", store.dir(), e.toString());
-    }
-    return true;
   }
 
   /** {@code distributed.batchnorm}, checked. */
@@ -399,8 +360,7 @@ public final class FinetuneJob {
       // ... and every replica read the same checkpoints (a task left over from a failed attempt could still be
       // replacing one) before rank 0 can write new ones
       c.requireSame(fingerprint(ckptLocal), "the checkpoints read from " + store.dir());
-      Device device = replica.device().startsWith("gpu:")
-          ? Device.gpu(Integer.parseInt(replica.device().substring(4))) : Device.cpu();
+      Device device = DataParallel.djlDevice(replica.device());
       Map<String, Object> result = new LinkedHashMap<>();
       try (NDManager manager = NDManager.newBaseManager(device);
           VisionTraining.Prepared p = VisionTraining.prepare(spec, vocab, train, manager)) {

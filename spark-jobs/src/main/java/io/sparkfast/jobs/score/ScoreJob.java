@@ -242,15 +242,9 @@ public final class ScoreJob {
     m.put("carried_from_previous", rows - newlyScored);
     m.put("images_per_second", newlyScored / Math.max(1e-9, scoreSeconds));
     m.put("model_id", modelId);
-    m.put("model_sha256", modelSha);
-    m.put("tta", o.tta());
+    m.putAll(scoring); // model_sha256, top_k, tta, multi_label, threshold: what --incremental compares
     m.put("batch_size", o.batchSize());
     m.put("onednn", o.oneDnn().name().toLowerCase(java.util.Locale.ROOT));
-    m.put("top_k", o.topK());
-    m.put("multi_label", multiLabel);
-    if (multiLabel) {
-      m.put("threshold", threshold);
-    }
     m.put("exactly_once", Map.of("input_files", listed, "rows", rows, "distinct_paths", distinct));
     m.put("seconds", Map.of("listing", listSeconds, "scoring_and_writing", scoreSeconds,
         "total", (System.nanoTime() - t0) / 1e9));
@@ -302,10 +296,8 @@ public final class ScoreJob {
     @Override
     public Iterator<Row> call(Iterator<Row> rows) {
       TaskContext tc = TaskContext.get();
-      String device = "cpu";
-      if (tc != null && tc.resources().contains("gpu")) {
-        device = "gpu:" + tc.resources().apply("gpu").addresses()[0];
-      }
+      String device = io.sparkfast.runtime.DataParallel.device(
+          tc == null ? null : scala.jdk.javaapi.CollectionConverters.asJava(tc.resources()));
       ExportedModel model = ModelCache.get(modelRef, device); // loads the engine on a fresh executor
       io.sparkfast.runtime.EngineThreads.configureForTask();
       ai.djl.pytorch.jni.JniUtils.setGradMode(false); // inference: task threads start with grad mode on
